@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make demo` and `make test`.
+# Both create .venv when it is missing and install kg into it (not editable, so the
+# tests exercise what a user's `pip install` gets, bundled files included).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+OUT ?= build
+
+.PHONY: demo test install venv docs-cli clean
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip>=23.1"
+
+install: venv
+	$(PIP) install --quiet --constraint constraints.txt ".[test]"
+
+demo: install
+	@mkdir -p $(OUT)
+	$(BIN)/kg stats
+	$(BIN)/kg validate
+	$(BIN)/kg export -o $(OUT)/ai-compute.jsonld
+
+test: install
+	$(BIN)/pytest -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -1,0 +1,191 @@
+"""The ``kg`` command line: parses options and makes one library call per command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kg import __version__
+from kg.errors import KgError
+
+
+class CommandError(click.ClickException):
+    """A library error shown as one ``Error:`` line, exit code 2 (the command could not run)."""
+
+    exit_code = 2
+
+
+class KgGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KgError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def data_option(command):
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="RDF file (by extension) or folder of RDF files and/or entities.csv + relations.csv; "
+        "repeatable. Default: the bundled example data.",
+    )(command)
+
+
+def format_option(*choices: str, default: str = "table"):
+    return click.option(
+        "--format", "output_format", type=click.Choice(choices), default=default, show_default=True, help="Output format."
+    )
+
+
+def load(data, *, include_ontology: bool = True):
+    from kg.load import load_graph
+
+    return load_graph(data, include_ontology=include_ontology)
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="kg")
+def cli():
+    """Question the AI industry's web of compute deals as a knowledge graph.
+
+    With no --data, every command reads the bundled example: the world of the
+    analysis kg grew from (Anthropic, OpenAI, xAI, SpaceX, AWS and the people
+    behind them).
+
+    \b
+    Example:
+        kg stats
+        kg describe anthropic
+    """
+
+
+@cli.command()
+@data_option
+@format_option("table", "json")
+def stats(data, output_format):
+    """Count triples, instances per class and attestations per status.
+
+    \b
+    Example:
+        kg stats --data my-graph.ttl
+    """
+    from kg.summary import graph_stats
+
+    result = graph_stats(load(data, include_ontology=False))
+    if output_format == "json":
+        click.echo(json.dumps({"triples": result.triples, "classes": dict(result.classes), "statuses": dict(result.statuses)}, indent=2))
+        return
+    from tabulate import tabulate
+
+    click.echo(f"{result.triples} triples\n")
+    click.echo(tabulate(result.classes, headers=["class", "instances"], tablefmt="simple"))
+    if result.statuses:
+        click.echo()
+        click.echo(tabulate(result.statuses, headers=["status", "attestations"], tablefmt="simple"))
+
+
+@cli.command()
+@click.argument("entity")
+@data_option
+@format_option("text", "json", default="text")
+def describe(entity, data, output_format):
+    """Everything known about one entity: its types and every claim it takes part in.
+
+    ENTITY is an id from the data (anthropic), a prefixed name (kgd:anthropic),
+    a full IRI or an exact label ("Elon Musk").
+
+    \b
+    Example:
+        kg describe spacex
+    """
+    from dataclasses import asdict
+
+    from kg.summary import describe_entity
+
+    description = describe_entity(load(data), entity)
+    if output_format == "json":
+        click.echo(json.dumps(asdict(description), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{description.label}  <{description.iri}>")
+    click.echo(f"  types: {', '.join(description.types) or '(none)'}")
+    if description.description:
+        click.echo(f"  description: {description.description}")
+    click.echo(f"\nClaims ({len(description.claims)}):")
+    for claim in description.claims:
+        subject = description.labels.get(claim.subject or "", claim.subject or "?")
+        obj = description.labels.get(claim.object or "", claim.object or "?")
+        dates = f"{claim.start or '…'} – {claim.end or '…'}" if (claim.start or claim.end) else "undated"
+        click.echo(f"- {subject} {claim.verb} {obj} ({dates})")
+        for att in claim.attestations:
+            click.echo(f"    {att.status}: {att.source_title or att.source}")
+        if claim.note:
+            click.echo(f"    note: {claim.note}")
+
+
+@cli.command()
+@data_option
+@format_option("text", "json", default="text")
+def validate(data, output_format):
+    """Check the graph against kg's SHACL shapes (and its files' syntax).
+
+    Exit code 0 when the data conforms, 1 when there are violations, 2 when the
+    input cannot be read.
+
+    \b
+    Example:
+        kg validate --data my-graph.ttl
+    """
+    from kg.validate import validate_graph
+
+    report = validate_graph(load(data, include_ontology=False))
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {"conforms": report.conforms, "results": [r.__dict__ for r in report.results]}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for result in report.results:
+            where = f"{result.focus}" + (f" {result.path}" if result.path else "")
+            value = f" (value: {result.value})" if result.value is not None else ""
+            click.echo(f"{result.severity}: {where}: {result.message}{value}")
+        summary = "Conforms" if report.conforms else "Does not conform"
+        click.echo(f"{summary}: {len(report.violations)} violation(s), {len(report.warnings)} warning(s).")
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="File to write.")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig"]),
+    help="Output format (default: from the file extension).",
+)
+@click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
+@data_option
+def export(output, export_format, with_ontology, data):
+    """Write the graph to a file in an RDF format.
+
+    The file is written whole or not at all: an existing file is replaced only
+    once the new one is complete.
+
+    \b
+    Example:
+        kg export -o graph.jsonld
+        kg export -o graph.nt --data my-graph.ttl
+    """
+    from kg.export import export_graph
+
+    used = export_graph(load(data, include_ontology=with_ontology), output, export_format)
+    click.echo(f"Wrote {output} ({used})", err=True)
+
+
+def main() -> None:
+    cli(prog_name="kg")

@@ -1,0 +1,81 @@
+"""``kg export``: serialize a graph, atomically (an existing file survives a failure)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.errors import InputError, UsageError
+
+#: Export format name -> (rdflib serializer, usual extension).
+RDF_EXPORT_FORMATS = {
+    "ttl": ("turtle", ".ttl"),
+    "nt": ("nt", ".nt"),
+    "nq": ("nquads", ".nq"),
+    "jsonld": ("json-ld", ".jsonld"),
+    "xml": ("pretty-xml", ".rdf"),
+    "trig": ("trig", ".trig"),
+}
+_FORMAT_BY_SUFFIX = {ext: name for name, (_, ext) in RDF_EXPORT_FORMATS.items()} | {
+    ".owl": "xml",
+    ".xml": "xml",
+    ".json": "jsonld",
+    ".turtle": "ttl",
+}
+
+
+def export_format_for(path: str | Path, requested: str | None) -> str:
+    """The export format: the one asked for, else the one the file extension names."""
+    if requested:
+        if requested not in RDF_EXPORT_FORMATS:
+            raise UsageError(f"unknown export format {requested!r}; expected one of {', '.join(RDF_EXPORT_FORMATS)}")
+        return requested
+    suffix = Path(path).suffix.lower()
+    if suffix in _FORMAT_BY_SUFFIX:
+        return _FORMAT_BY_SUFFIX[suffix]
+    raise UsageError(f"{path}: cannot tell the format from extension {suffix or '(none)'!r}; pass --format")
+
+
+def serialize_graph(graph: Graph, export_format: str) -> bytes:
+    serializer, _ = RDF_EXPORT_FORMATS[export_format]
+    if export_format in ("nq", "trig"):
+        from rdflib import Dataset
+
+        dataset = Dataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace)
+        for triple in graph:
+            dataset.add(triple)
+        return dataset.serialize(format=serializer, encoding="utf-8")
+    if export_format == "jsonld":
+        from kg.namespaces import PREFIXES
+
+        context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+        return graph.serialize(format=serializer, context=context, auto_compact=True, encoding="utf-8")
+    return graph.serialize(format=serializer, encoding="utf-8")
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def export_graph(graph: Graph, path: str | Path, export_format: str | None = None) -> str:
+    """Serialize ``graph`` to ``path``; returns the format used."""
+    export_format = export_format_for(path, export_format)
+    write_atomically(path, serialize_graph(graph, export_format))
+    return export_format

@@ -1,0 +1,89 @@
+"""``kg stats`` and ``kg describe``: counts of a graph and everything about one entity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import RDF, RDFS, Graph, URIRef
+
+from kg.claims import ClaimRecord, claims_involving, label_of, local_name, short_id
+from kg.errors import UsageError
+from kg.namespaces import DATA, KG, PREFIXES
+
+DCTERMS_DESCRIPTION = URIRef("http://purl.org/dc/terms/description")
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    triples: int
+    classes: tuple[tuple[str, int], ...]  # (kg class local name, instances), most first
+    statuses: tuple[tuple[str, int], ...]  # (status, attestations)
+
+
+def graph_stats(graph: Graph) -> GraphStats:
+    """Count triples, instances of each kg class and attestations of each status."""
+    class_counts: dict[str, int] = {}
+    for cls in set(graph.objects(None, RDF.type)):
+        if isinstance(cls, URIRef) and str(cls).startswith(str(KG)):
+            class_counts[local_name(cls)] = len(set(graph.subjects(RDF.type, cls)))
+    status_counts: dict[str, int] = {}
+    for status in graph.objects(None, KG.status):
+        name = local_name(status).lower()
+        status_counts[name] = status_counts.get(name, 0) + 1
+    by_count = lambda item: (-item[1], item[0])  # noqa: E731
+    return GraphStats(
+        triples=len(graph),
+        classes=tuple(sorted(class_counts.items(), key=by_count)),
+        statuses=tuple(sorted(status_counts.items(), key=by_count)),
+    )
+
+
+@dataclass(frozen=True)
+class EntityDescription:
+    iri: str
+    id: str
+    label: str
+    types: tuple[str, ...]
+    description: str | None
+    claims: tuple[ClaimRecord, ...]
+    labels: dict[str, str]  # IRI -> label, for every agent named in the claims
+
+
+def resolve_entity(graph: Graph, ref: str) -> URIRef:
+    """The IRI a user means by ``ref``: an IRI, ``prefix:name``, a data id or an exact label."""
+    ref = ref.strip()
+    candidates = []
+    if ref.startswith("<") and ref.endswith(">"):
+        ref = ref[1:-1]
+    if "://" in ref or ref.startswith("urn:"):
+        candidates.append(URIRef(ref))
+    else:
+        prefix, sep, name = ref.partition(":")
+        if sep and prefix in PREFIXES:
+            candidates.append(URIRef(str(PREFIXES[prefix]) + name))
+        candidates.append(DATA[ref])
+    for candidate in candidates:
+        if (candidate, None, None) in graph or (None, None, candidate) in graph:
+            return candidate
+    matches = sorted({s for s, label in graph.subject_objects(RDFS.label) if str(label).casefold() == ref.casefold()})
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UsageError(f"{ref!r} is the label of several entities: " + ", ".join(short_id(m) for m in matches))
+    raise UsageError(f"unknown id {ref!r}: no entity with that id, IRI or label in the graph")
+
+
+def describe_entity(graph: Graph, ref: str) -> EntityDescription:
+    iri = resolve_entity(graph, ref)
+    claims = tuple(claims_involving(graph, iri))
+    named = {iri} | {URIRef(x) for c in claims for x in (c.subject, c.object) if x}
+    description = graph.value(iri, DCTERMS_DESCRIPTION)
+    return EntityDescription(
+        iri=str(iri),
+        id=short_id(iri),
+        label=label_of(graph, iri),
+        types=tuple(sorted(label_of(graph, t) for t in graph.objects(iri, RDF.type))),
+        description=str(description) if description is not None else None,
+        claims=claims,
+        labels={str(node): label_of(graph, node) for node in named},
+    )
