@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled graph, a CLI runner, and where test artefacts go."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.load import load_graph
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Screenshots and plots a reader of the test run should look at.
+ARTIFACTS = Path(os.environ.get("KG_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def bundled_graph():
+    """The bundled example data with the ontology (do not mutate)."""
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def bundled_data_only():
+    """The bundled example data without the ontology (do not mutate)."""
+    return load_graph(include_ontology=False)
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner):
+    """Run ``kg ARGS...`` in-process; returns click's Result (exit_code, stdout, stderr)."""
+    from kg.cli import cli
+
+    def run(*args: str, **kwargs):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
