@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -185,6 +186,96 @@ def export(output, export_format, with_ontology, data):
 
     used = export_graph(load(data, include_ontology=with_ontology), output, export_format)
     click.echo(f"Wrote {output} ({used})", err=True)
+
+
+@cli.command()
+@click.option("--as-of", "as_of", metavar="DATE", help="Date the claims must hold at: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
+@click.option(
+    "--min-status",
+    default="rumored",
+    show_default=True,
+    metavar="STATUS",
+    help="Ignore evidence weaker than this: rumored, reported or confirmed (denied is never evidence).",
+)
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule (repeatable); see the rule ids below.")
+@format_option("table", "json", "md", "csv")
+@click.option("--fail-on-findings", is_flag=True, help="Exit with code 1 when there is any finding (for CI jobs).")
+@data_option
+def conflicts(as_of, min_status, rule_ids, output_format, fail_on_findings, data):
+    """Find where control, money, supply and rivalry cross, with the evidence.
+
+    Rules: competitor-controlled-supplier, investor-supplier-overlap,
+    investor-controls-rival, founder-defection, single-supplier-dependency,
+    investor-in-rivals.
+
+    \b
+    Example:
+        kg conflicts
+        kg conflicts --as-of 2022-06 --min-status reported --format json
+        kg conflicts --rule competitor-controlled-supplier --data my-sheet/
+    """
+    from kg.conflicts import find_conflicts, format_findings
+    from kg.rules import check_min_status, parse_as_of
+
+    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
+    graph = load(data)
+    findings = find_conflicts(graph, as_of=as_of_date, min_status=min_status, rules=rule_ids or None)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    click.echo(format_findings(findings, output_format, as_of=as_of_date, min_status=min_status, width=width))
+    if fail_on_findings and findings:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-e", "--expression", metavar="SPARQL", help="Run this SPARQL text instead of a named query or file.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME to an RDF term: <iri>, an id, prefix:name, or a literal such as '\"2021\"^^xsd:gYear' (repeatable).")
+@format_option("table", "csv", "tsv", "json", "md")
+@click.option("--allow-update", is_flag=True, help="Allow SPARQL Update (changes only the in-memory copy).")
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE and LOAD, which reach the network.")
+@data_option
+def query(query, expression, params, output_format, allow_update, allow_service, data):
+    """Run a bundled query by name, a .rq file, or -e SPARQL, read-only.
+
+    csv, tsv and json are the W3C SPARQL 1.1 results formats. Parameters are
+    bound as RDF terms, never pasted into the query text.
+
+    \b
+    Example:
+        kg query controllers-of --param org=starlink
+        kg query -e 'SELECT ?lab WHERE { ?lab a kg:AILab }' --format csv
+    """
+    from kg.query import format_result, resolve_query, run_query
+
+    _, text = resolve_query(query, expression=expression)
+    result = run_query(load(data), text, params=params, allow_update=allow_update, allow_service=allow_service)
+    click.echo(format_result(result, output_format))
+
+
+@cli.command()
+@format_option("table", "json")
+def queries(output_format):
+    """List the bundled queries with their summaries and parameters.
+
+    \b
+    Example:
+        kg queries
+    """
+    from kg.query import bundled_queries
+
+    found = bundled_queries()
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                [{"name": q.name, "summary": q.summary, "parameters": {p.name: p.description for p in q.parameters}} for q in found],
+                indent=2,
+            )
+        )
+        return
+    for q in found:
+        click.echo(f"{q.name}\n    {q.summary}")
+        for p in q.parameters:
+            click.echo(f"    --param {p.name}=...  {p.description}")
 
 
 def main() -> None:

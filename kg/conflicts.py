@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from rdflib import URIRef
+
 
 @dataclass(frozen=True)
 class EntityRef:
@@ -44,3 +46,388 @@ class Finding:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# --- the rule pack ----------------------------------------------------------------------
+
+SEVERITY_ORDER = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A conflict rule: a SPARQL file under ``queries/conflicts/`` and its header metadata."""
+
+    id: str
+    title: str
+    severity: str
+    description: str
+    roles: tuple[str, ...]
+    key: tuple[str, ...]  # roles whose values make a finding distinct
+    evidence: tuple[tuple[str, ...], ...]  # per slot, alternatives: a claim variable or "a>b" chain
+    query: str
+
+
+def load_rules() -> list[Rule]:
+    """The bundled rule pack, most severe first."""
+    from kg import resources
+    from kg.query import parse_header
+
+    rules = []
+    for path in sorted((resources.queries_dir() / "conflicts").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        meta = {key: values[-1] for key, values in parse_header(text).items()}
+        roles = tuple(meta["roles"].split())
+        rules.append(
+            Rule(
+                id=meta["id"],
+                title=meta["title"],
+                severity=meta["severity"],
+                description=meta.get("description", ""),
+                roles=roles,
+                key=tuple(meta["key"].split()) if "key" in meta else roles,
+                evidence=tuple(tuple(slot.split("|")) for slot in meta.get("evidence", "").split()),
+                query=text,
+            )
+        )
+    return sorted(rules, key=lambda r: (SEVERITY_ORDER.index(r.severity), r.id))
+
+
+def select_rules(rule_ids=None) -> list[Rule]:
+    from kg.errors import UsageError
+
+    rules = load_rules()
+    if not rule_ids:
+        return rules
+    known = {rule.id: rule for rule in rules}
+    unknown = [rule_id for rule_id in rule_ids if rule_id not in known]
+    if unknown:
+        raise UsageError(f"unknown rule {unknown[0]!r}; rules: {', '.join(known)}")
+    return [rule for rule in rules if rule.id in set(rule_ids)]
+
+
+# --- finding conflicts ------------------------------------------------------------------------
+
+def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None) -> list[Finding]:
+    """Run the rule pack on ``graph`` (data, with or without the ontology) and explain each finding.
+
+    ``as_of`` is a date or ``YYYY[-MM[-DD]]`` (default today); evidence below
+    ``min_status`` (and all denied evidence) is ignored; ``rules`` limits the pack
+    to some rule ids. One finding per distinct set of key role entities.
+    """
+    from rdflib.graph import ReadOnlyGraphAggregate
+
+    from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, parse_as_of
+
+    as_of_date = parse_as_of(as_of)
+    min_status = check_min_status(min_status)
+    selected = select_rules(rules)
+    states = claim_states(graph, as_of=as_of_date, min_status=min_status)
+    control = ControlGraph(states)
+    view = ReadOnlyGraphAggregate([graph, derive_facts(states, control)])
+    context = _Context(graph, states, control, min_status)
+    findings = []
+    for rule in selected:
+        candidates: dict[tuple, _Candidate] = {}
+        for row in view.query(rule.query):
+            bound = {str(var): value for var, value in row.asdict().items()}
+            candidate = context.candidate(rule, bound)
+            if candidate is None:
+                continue
+            key = tuple(bound[role] for role in rule.key)
+            if key not in candidates or candidate.sort_key < candidates[key].sort_key:
+                candidates[key] = candidate
+        findings.extend(context.finding(rule, candidate) for candidate in candidates.values())
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.rule, [e.label.casefold() for e in f.entities.values()], [e.iri for e in f.entities.values()]))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sort_key: tuple  # fewest control links, then controller IRI, strongest evidence, claim IRIs
+    bound: dict  # query variable -> RDF term
+    states: tuple  # evidence claim states in reading order
+    chains: dict  # "a>b" -> IRIs of the intermediaries between a and b
+
+
+class _Context:
+    """What building findings needs: claim states, equivalent claims, labels."""
+
+    def __init__(self, graph, states, control, min_status):
+        from kg.claims import status_rank
+
+        self.graph = graph
+        self.control = control
+        self.min_status = min_status
+        self.states = {state.iri: state for state in states}
+        self.equivalents: dict[tuple, list] = {}
+        for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
+            self.equivalents.setdefault(self._pair(state), []).append(state)
+
+    @staticmethod
+    def _pair(state):
+        from kg.namespaces import KG
+
+        ends = (state.subject, state.object)
+        return (state.cls, frozenset(ends) if state.cls == KG.Rivalry else ends)
+
+    def best(self, claim):
+        """The best-supported claim saying the same thing (duplicates collapse into one)."""
+        state = self.states[claim]
+        for other in self.equivalents[self._pair(state)]:
+            if other.holds or (other.begun and not state.holds):
+                return other
+        return state
+
+    def candidate(self, rule: Rule, bound: dict) -> _Candidate | None:
+        """Evidence for one query row, or None if a control chain is missing."""
+        from kg.claims import status_rank
+
+        evidence, links, chains = [], 0, {}
+        for slot in rule.evidence:
+            for choice in slot:
+                if ">" in choice:
+                    start, goal = (bound.get(name) for name in choice.split(">", 1))
+                    if start is None or goal is None:
+                        continue
+                    chain = self.control.chain(start, goal)
+                    if chain is None:
+                        return None
+                    evidence.extend(chain)
+                    links += len(chain)
+                    chains[choice] = [str(state.object) for state in chain[:-1]]
+                    break
+                if bound.get(choice) is not None:
+                    evidence.append(self.best(bound[choice]))
+                    break
+        unique = list(dict.fromkeys(evidence))
+        weakest = min((status_rank(state.status) for state in unique), default=0)
+        controller = str(bound.get("controller") or "")
+        sort_key = (links, controller, -weakest, tuple(str(state.iri) for state in unique))
+        return _Candidate(sort_key, bound, tuple(unique), chains)
+
+    def entity(self, node):
+        from kg.claims import label_of, short_id
+
+        return EntityRef(id=short_id(node), iri=str(node), label=label_of(self.graph, node))
+
+    def finding(self, rule: Rule, candidate: _Candidate) -> Finding:
+        from kg.claims import STATUS_ORDER, label_of, read_claim, status_rank
+
+        bound = candidate.bound
+        evidence = []
+        for state in candidate.states:
+            record = read_claim(self.graph, state.iri)
+            sources = tuple(
+                SourceRef(iri=att.source, title=att.source_title)
+                for att in record.attestations
+                if att.status in STATUS_ORDER and status_rank(att.status) >= status_rank(self.min_status)
+            )
+            evidence.append(
+                Evidence(
+                    claim=record.iri,
+                    type=record.type,
+                    subject=self.entity(state.subject),
+                    object=self.entity(state.object),
+                    start=record.start,
+                    end=record.end,
+                    status=state.status,
+                    sources=tuple(dict.fromkeys(sources)),
+                )
+            )
+        entities = {role: self.entity(bound[role]) for role in rule.roles if bound.get(role) is not None}
+        return Finding(
+            rule=rule.id,
+            title=rule.title,
+            severity=rule.severity,
+            status=min((e.status for e in evidence), key=status_rank, default="confirmed"),
+            entities=entities,
+            explanation=explain(
+                rule,
+                entities,
+                evidence,
+                {chain: [label_of(self.graph, URIRef(node)) for node in nodes] for chain, nodes in candidate.chains.items()},
+            ),
+            evidence=tuple(evidence),
+        )
+
+
+# --- explanations -----------------------------------------------------------------------------
+
+def explain(rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[str, list[str]] | None = None) -> str:
+    """One readable sentence saying why the finding matters.
+
+    ``chains`` maps an evidence chain such as ``controller>supplier`` to the
+    labels of the intermediaries it passes through.
+    """
+    names = {role: entity.label for role, entity in entities.items()}
+    explainer = _EXPLAINERS.get(rule.id)
+    if explainer is None:
+        roles = ", ".join(f"{role} {name}" for role, name in names.items())
+        return f"{rule.title}: {roles}."
+
+    def via(chain: str) -> str:
+        hops = (chains or {}).get(chain) or []
+        return f" through {', '.join(hops)}" if hops else ""
+
+    return explainer(names, entities, evidence, via)
+
+
+def _competitor_controlled_supplier(n, ent, ev, via) -> str:
+    customer, supplier, controller, rival = n["customer"], n["supplier"], n["controller"], n["rival"]
+    if ent["supplier"].iri == ent["rival"].iri:
+        if ent["controller"].iri == ent["supplier"].iri:
+            return f"{customer} buys compute from {supplier}, which is itself a rival of {customer}."
+        return f"{customer} buys compute from {supplier}, a rival of {customer} controlled by {controller}."
+    if ent["controller"].iri == ent["supplier"].iri:
+        return (
+            f"{customer} buys compute from {supplier}, which also controls{via('controller>rival')} "
+            f"{rival}, a rival of {customer}."
+        )
+    if ent["controller"].iri == ent["rival"].iri:
+        return f"{customer} buys compute from {supplier}, which its rival {rival} controls{via('controller>supplier')}."
+    return (
+        f"{customer} buys compute from {supplier}, which {controller} controls"
+        f"{via('controller>supplier')}, while {controller} also controls"
+        f"{via('controller>rival')} {rival}, a rival of {customer}."
+    )
+
+
+def _investor_supplier_overlap(n, ent, ev, via) -> str:
+    if ent["investor"].iri == ent["supplier"].iri:
+        return f"{n['investor']} invests in {n['customer']} and also supplies its compute."
+    return (
+        f"{n['investor']} invests in {n['customer']} and controls{via('investor>supplier')} "
+        f"{n['supplier']}, which supplies {n['customer']}'s compute."
+    )
+
+
+def _investor_controls_rival(n, ent, ev, via) -> str:
+    if ent["investor"].iri == ent["rival"].iri:
+        return f"{n['investor']} invests in {n['investee']}, which is its own rival."
+    return (
+        f"{n['investor']} invests in {n['investee']} and controls{via('investor>rival')} "
+        f"{n['rival']}, a rival of {n['investee']}."
+    )
+
+
+def _founder_defection(n, ent, ev, via) -> str:
+    person, former, rival = ent["person"].iri, ent["former"].iri, ent["rival"].iri
+    tie = "founded" if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == former for e in ev) else "worked for"
+    if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == rival for e in ev):
+        link = "founded"
+    else:
+        link = "controls" + via("person>rival")
+    return f"{n['person']} {tie} {n['former']}, departed it, and {link} {n['rival']}, a rival of {n['former']}."
+
+
+def _single_supplier_dependency(n, ent, ev, via) -> str:
+    return f"{n['customer']} has a single compute supplier in force: {n['supplier']}."
+
+
+def _investor_in_rivals(n, ent, ev, via) -> str:
+    return f"{n['investor']} invests in both {n['investee']} and {n['rival']}, which compete with each other."
+
+
+_EXPLAINERS = {
+    "competitor-controlled-supplier": _competitor_controlled_supplier,
+    "investor-supplier-overlap": _investor_supplier_overlap,
+    "investor-controls-rival": _investor_controls_rival,
+    "founder-defection": _founder_defection,
+    "single-supplier-dependency": _single_supplier_dependency,
+    "investor-in-rivals": _investor_in_rivals,
+}
+
+
+# --- output -----------------------------------------------------------------------------------
+
+def findings_document(findings: list[Finding], *, as_of, min_status: str) -> dict:
+    """The ``--format json`` document (DESIGN section 4)."""
+    return {"as_of": str(as_of), "min_status": min_status, "findings": [f.to_dict() for f in findings]}
+
+
+def format_findings(findings: list[Finding], output_format: str, *, as_of, min_status: str, width: int = 100) -> str:
+    """Findings as ``table`` (grouped by rule, most severe first), ``json``, ``md`` or ``csv``."""
+    import json
+
+    if output_format == "json":
+        return json.dumps(findings_document(findings, as_of=as_of, min_status=min_status), indent=2, ensure_ascii=False)
+    if output_format == "csv":
+        return _findings_csv(findings)
+    if output_format == "md":
+        return _findings_markdown(findings, as_of=as_of, min_status=min_status)
+    return _findings_text(findings, as_of=as_of, min_status=min_status, width=width)
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    from kg.claims import CLAIM_TYPES
+    from kg.namespaces import KG
+
+    verb = CLAIM_TYPES[KG[evidence.type]].verb
+    dates = ""
+    if evidence.start or evidence.end:
+        dates = f", {evidence.start or '…'}–{evidence.end or '…'}"
+    sources = "; ".join(source.title or source.iri for source in evidence.sources) or "no source"
+    return f"{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{dates}] — {sources}"
+
+
+def _grouped(findings: list[Finding]):
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.rule, []).append(finding)
+    return groups.items()
+
+
+def _findings_text(findings, *, as_of, min_status, width) -> str:
+    import textwrap
+
+    lines = [f"{len(findings)} finding(s) as of {as_of}, evidence at least {min_status}."]
+    for rule_id, group in _grouped(findings):
+        first = group[0]
+        lines += ["", f"{first.severity.upper()}  {rule_id}: {first.title} ({len(group)})", "─" * min(width, 100)]
+        for finding in group:
+            lines += textwrap.wrap(
+                f"[{finding.status}] {finding.explanation}", width=width, initial_indent="• ", subsequent_indent="  "
+            )
+            for evidence in finding.evidence:
+                lines += textwrap.wrap(_evidence_line(evidence), width=width, initial_indent="    - ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+def _findings_markdown(findings, *, as_of, min_status) -> str:
+    lines = [f"# Conflicts as of {as_of} (evidence at least {min_status})", "", f"{len(findings)} finding(s)."]
+    for rule_id, group in _grouped(findings):
+        first = group[0]
+        lines += ["", f"## {first.title} — `{rule_id}` ({first.severity})", ""]
+        for finding in group:
+            lines.append(f"- **{_md(finding.explanation)}** ({finding.status})")
+            for evidence in finding.evidence:
+                lines.append(f"  - {_md(_evidence_line(evidence))}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    # Names come from data: keep them from turning into markup.
+    for char in "\\`*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _findings_csv(findings) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["rule", "severity", "status", "entities", "explanation", "evidence", "sources"])
+    for finding in findings:
+        writer.writerow(
+            [
+                finding.rule,
+                finding.severity,
+                finding.status,
+                "; ".join(f"{role}={entity.id}" for role, entity in finding.entities.items()),
+                finding.explanation,
+                "; ".join(evidence.claim for evidence in finding.evidence),
+                "; ".join(dict.fromkeys(source.iri for evidence in finding.evidence for source in evidence.sources)),
+            ]
+        )
+    return buffer.getvalue().rstrip("\n")
