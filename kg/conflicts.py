@@ -266,7 +266,7 @@ def explain(rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[s
 
     def via(chain: str) -> str:
         hops = (chains or {}).get(chain) or []
-        return f" through {', '.join(hops)}" if hops else ""
+        return f" (through {', '.join(hops)})" if hops else ""
 
     return explainer(names, entities, evidence, via)
 
@@ -278,16 +278,12 @@ def _competitor_controlled_supplier(n, ent, ev, via) -> str:
             return f"{customer} buys compute from {supplier}, which is itself a rival of {customer}."
         return f"{customer} buys compute from {supplier}, a rival of {customer} controlled by {controller}."
     if ent["controller"].iri == ent["supplier"].iri:
-        return (
-            f"{customer} buys compute from {supplier}, which also controls{via('controller>rival')} "
-            f"{rival}, a rival of {customer}."
-        )
+        return f"{customer} buys compute from {supplier}, which also controls {rival}{via('controller>rival')}, a rival of {customer}."
     if ent["controller"].iri == ent["rival"].iri:
         return f"{customer} buys compute from {supplier}, which its rival {rival} controls{via('controller>supplier')}."
     return (
-        f"{customer} buys compute from {supplier}, which {controller} controls"
-        f"{via('controller>supplier')}, while {controller} also controls"
-        f"{via('controller>rival')} {rival}, a rival of {customer}."
+        f"{customer} buys compute from {supplier}, which {controller} controls{via('controller>supplier')}, "
+        f"while {controller} also controls {rival}{via('controller>rival')}, a rival of {customer}."
     )
 
 
@@ -295,28 +291,23 @@ def _investor_supplier_overlap(n, ent, ev, via) -> str:
     if ent["investor"].iri == ent["supplier"].iri:
         return f"{n['investor']} invests in {n['customer']} and also supplies its compute."
     return (
-        f"{n['investor']} invests in {n['customer']} and controls{via('investor>supplier')} "
-        f"{n['supplier']}, which supplies {n['customer']}'s compute."
+        f"{n['investor']} invests in {n['customer']} and controls {n['supplier']}{via('investor>supplier')}, "
+        f"which supplies {n['customer']}'s compute."
     )
 
 
 def _investor_controls_rival(n, ent, ev, via) -> str:
     if ent["investor"].iri == ent["rival"].iri:
         return f"{n['investor']} invests in {n['investee']}, which is its own rival."
-    return (
-        f"{n['investor']} invests in {n['investee']} and controls{via('investor>rival')} "
-        f"{n['rival']}, a rival of {n['investee']}."
-    )
+    return f"{n['investor']} invests in {n['investee']} and controls {n['rival']}{via('investor>rival')}, a rival of {n['investee']}."
 
 
 def _founder_defection(n, ent, ev, via) -> str:
     person, former, rival = ent["person"].iri, ent["former"].iri, ent["rival"].iri
     tie = "founded" if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == former for e in ev) else "worked for"
-    if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == rival for e in ev):
-        link = "founded"
-    else:
-        link = "controls" + via("person>rival")
-    return f"{n['person']} {tie} {n['former']}, departed it, and {link} {n['rival']}, a rival of {n['former']}."
+    founded = any(e.type == "Founding" and e.subject.iri == person and e.object.iri == rival for e in ev)
+    link = f"founded {n['rival']}" if founded else f"controls {n['rival']}{via('person>rival')}"
+    return f"{n['person']} {tie} {n['former']}, departed it, and {link}, a rival of {n['former']}."
 
 
 def _single_supplier_dependency(n, ent, ev, via) -> str:
