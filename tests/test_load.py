@@ -1,0 +1,80 @@
+"""Loading RDF by extension, and one clear error line for every kind of bad input."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import RDFS, Literal
+from rdflib.compare import isomorphic
+
+from kg.errors import InputError
+from kg.export import RDF_EXPORT_FORMATS, serialize_graph
+from kg.load import load_graph
+from kg.namespaces import DATA
+
+ROUND_TRIP_SUFFIXES = {"ttl": ".ttl", "nt": ".nt", "nq": ".nq", "jsonld": ".jsonld", "xml": ".rdf", "trig": ".trig"}
+
+
+@pytest.mark.parametrize("export_format", sorted(RDF_EXPORT_FORMATS))
+def test_every_rdf_format_loads_back_by_its_extension(bundled_data_only, tmp_path, export_format):
+    path = tmp_path / f"graph{ROUND_TRIP_SUFFIXES[export_format]}"
+    path.write_bytes(serialize_graph(bundled_data_only, export_format))
+    assert isomorphic(load_graph([path], include_ontology=False), bundled_data_only)
+
+
+def test_bundled_data_is_used_when_no_path_is_given(bundled_data_only):
+    assert (DATA.anthropic, RDFS.label, Literal("Anthropic")) in bundled_data_only
+
+
+def test_ontology_is_added_unless_asked_not_to(bundled_graph, bundled_data_only):
+    assert len(bundled_graph) > len(bundled_data_only)
+
+
+def test_folder_of_rdf_files_loads_every_file(tmp_path):
+    (tmp_path / "a.ttl").write_text("<urn:a> <urn:p> <urn:b> .", encoding="utf-8")
+    (tmp_path / "b.nt").write_text("<urn:c> <urn:p> <urn:d> .\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    assert len(load_graph([tmp_path], include_ontology=False)) == 2
+
+
+BAD_INPUTS = [
+    ("missing.ttl", None, "no such file"),
+    ("graph.xyz", "<urn:a> <urn:p> <urn:b> .", "unknown file extension '.xyz'"),
+    ("syntax.ttl", "<urn:a> <urn:p> <urn:b> .\n<urn:c> <urn:p> .\n", "syntax.ttl:2: not valid turtle"),
+    ("prefix.ttl", "@prefix ex: <urn:ex#> .\n\nex:a ex:p nope:b .\n", "prefix.ttl:3: not valid turtle"),
+    ("garbage.ttl", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "garbage.ttl"),
+    ("garbage.nt", b"\xff\xfe\x00binary", "garbage.nt"),
+    ("broken.rdf", "<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>\n<rdf:Description>\n</rdf:RDF>", "broken.rdf:3"),
+    ("broken.jsonld", '{"@id": "urn:a",\n "urn:p": }', "broken.jsonld:2"),
+    ("remote.jsonld", '{"@context": "https://example.org/context.jsonld", "@id": "urn:a"}', "remote"),
+    ("broken.nq", "<urn:a> <urn:p> .\n", "broken.nq"),
+]
+
+
+@pytest.mark.parametrize("name,content,needle", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_raises_an_input_error_naming_the_file(tmp_path, name, content, needle):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_graph([path])
+    message = str(caught.value)
+    assert needle in message
+    assert "\n" not in message and len(message) < 400
+
+
+@pytest.mark.parametrize("name,content,needle", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_cli_bad_input_is_one_error_line_with_exit_2(runner, tmp_path, name, content, needle):
+    from kg.cli import cli
+
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = runner.invoke(cli, ["stats", "--data", str(path)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0]
+    assert "Traceback" not in result.output
