@@ -23,6 +23,7 @@ demo: install
 	@mkdir -p $(OUT)
 	$(BIN)/kg stats
 	$(BIN)/kg validate
+	$(BIN)/kg conflicts
 	$(BIN)/kg export -o $(OUT)/ai-compute.jsonld
 
 test: install

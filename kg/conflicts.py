@@ -354,7 +354,9 @@ def _evidence_line(evidence: Evidence) -> str:
 
     verb = CLAIM_TYPES[KG[evidence.type]].verb
     dates = ""
-    if evidence.start or evidence.end:
+    if evidence.type in ("Founding", "Departure"):
+        dates = f", {evidence.start}" if evidence.start else ""  # events have a date, not a span
+    elif evidence.start or evidence.end:
         dates = f", {evidence.start or '…'}–{evidence.end or '…'}"
     sources = "; ".join(source.title or source.iri for source in evidence.sources) or "no source"
     return f"{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{dates}] — {sources}"
