@@ -63,7 +63,7 @@ class Rule:
     description: str
     roles: tuple[str, ...]
     key: tuple[str, ...]  # roles whose values make a finding distinct
-    evidence: tuple[tuple[str, ...], ...]  # per slot, alternatives: a claim variable or "a>b" chain
+    evidence: tuple[tuple[str, ...], ...]  # per slot, alternatives: "Type(role,role)" or a chain "a>b"
     query: str
 
 
@@ -157,7 +157,6 @@ class _Context:
         self.graph = graph
         self.control = control
         self.min_status = min_status
-        self.states = {state.iri: state for state in states}
         self.equivalents: dict[tuple, list] = {}
         for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
             self.equivalents.setdefault(self._pair(state), []).append(state)
@@ -169,16 +168,23 @@ class _Context:
         ends = (state.subject, state.object)
         return (state.cls, frozenset(ends) if state.cls == KG.Rivalry else ends)
 
-    def best(self, claim):
-        """The best-supported claim saying the same thing (duplicates collapse into one)."""
-        state = self.states[claim]
-        for other in self.equivalents[self._pair(state)]:
-            if other.holds or (other.begun and not state.holds):
-                return other
-        return state
+    def claim_for(self, spec: str, bound: dict):
+        """The best-supported claim behind an edge, for an evidence item like ``Rivalry(a,b)``.
+
+        Claims in force come first, then claims only begun (a past affiliation),
+        each by strongest status, then IRI; duplicates thus collapse into one.
+        """
+        from kg.namespaces import KG
+
+        type_name, _, roles = spec.partition("(")
+        first, second = (bound.get(role.strip()) for role in roles.rstrip(")").split(","))
+        cls = KG[type_name]
+        ends = frozenset((first, second)) if cls == KG.Rivalry else (first, second)
+        states = self.equivalents.get((cls, ends), [])
+        return next((state for state in states if state.holds), None) or next((s for s in states if s.begun), None)
 
     def candidate(self, rule: Rule, bound: dict) -> _Candidate | None:
-        """Evidence for one query row, or None if a control chain is missing."""
+        """Evidence for one query row, or None if a claim or chain behind it is missing."""
         from kg.claims import status_rank
 
         evidence, links, chains = [], 0, {}
@@ -186,18 +192,19 @@ class _Context:
             for choice in slot:
                 if ">" in choice:
                     start, goal = (bound.get(name) for name in choice.split(">", 1))
-                    if start is None or goal is None:
-                        continue
-                    chain = self.control.chain(start, goal)
+                    chain = self.control.chain(start, goal) if start is not None and goal is not None else None
                     if chain is None:
-                        return None
+                        continue
                     evidence.extend(chain)
                     links += len(chain)
                     chains[choice] = [str(state.object) for state in chain[:-1]]
                     break
-                if bound.get(choice) is not None:
-                    evidence.append(self.best(bound[choice]))
+                state = self.claim_for(choice, bound)
+                if state is not None:
+                    evidence.append(state)
                     break
+            else:
+                return None
         unique = list(dict.fromkeys(evidence))
         weakest = min((status_rank(state.status) for state in unique), default=0)
         controller = str(bound.get("controller") or "")

@@ -1,22 +1,24 @@
 """Facts derived from claim nodes for one as-of date and minimum status.
 
-The conflict rules must not depend on a reasoner, on property-path support over
-filtered claims, or on how long a control chain is. So before querying, kg
-derives, into a graph of its own (never mixed into the data):
+The conflict rules must not depend on a reasoner, on dates compared in SPARQL,
+or on how long a control chain is. So before querying, kg derives, into a graph
+of its own (never mixed into the data), binary edges between agents for the
+claims that count, each from claims whose best non-denied attestation reaches
+the minimum status:
 
-- ``?claim kgr:holds true`` for each claim in force at the as-of date whose
-  best non-denied attestation reaches the minimum status, and
-  ``?claim kgr:begun true`` for each such claim that had started by then (a
-  tie that has since ended still counts as begun);
-- ``?claim kgr:status kg:Reported`` (that best status) and ``kgr:rank``;
-- ``?x kgr:controls ?y``: the reflexive-transitive closure of the control
-  claims that hold, computed once in Python, so cycles terminate and no query
-  walks a path twice (DESIGN section 9: a closure joined is 6.6x faster than
-  ``controls+`` evaluated twice).
+- ``kgr:buysComputeFrom``, ``kgr:investsIn``, ``kgr:competesWith`` (both
+  directions): contracts, investments and rivalries in force at the as-of date;
+- ``kgr:founded``, ``kgr:workedFor``, ``kgr:departed``: foundings, affiliations
+  and departures that had begun by then (an affiliation that has ended since
+  still counts: founder-defection is about having left);
+- ``kgr:controls``: the reflexive-transitive closure of the control claims in
+  force, computed once in Python, so cycles terminate and no query walks a
+  path (DESIGN section 9: a closure joined is 6.6x faster than ``controls+``).
 
-Dates: a year or year-month is its first day as a start and its last day as
-an end; a missing bound is open. Events (founding, departure) count from their
-date on and never end.
+The rules join these edges; ``kg.conflicts`` then finds the claims behind each
+edge for the evidence. Dates: a year or year-month is its first day as a start
+and its last day as an end; a missing bound is open. Events (founding,
+departure) count from their date on and never end.
 """
 
 from __future__ import annotations
@@ -27,16 +29,15 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Namespace, URIRef
 
-from kg.claims import CLAIM_TYPES, STATUS_IRIS, STATUS_NAMES, STATUS_ORDER, status_rank
+from kg.claims import CLAIM_TYPES, STATUS_NAMES, STATUS_ORDER, status_rank
 from kg.errors import UsageError
 from kg.namespaces import KG
 
 DERIVED = Namespace("https://w3id.org/ai-compute-kg/derived#")
 EVENT_TYPES = {KG.Founding, KG.Departure}
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-TRUE = Literal(True)
 
 
 def parse_as_of(value: str | date | None) -> date:
@@ -175,19 +176,33 @@ class ControlGraph:
         return None
 
 
+#: Derived edge for each claim type, and whether it needs the claim in force or only begun.
+DERIVED_EDGES = {
+    KG.ComputeContract: (DERIVED.buysComputeFrom, "holds"),
+    KG.Investment: (DERIVED.investsIn, "holds"),
+    KG.Rivalry: (DERIVED.competesWith, "holds"),
+    KG.Founding: (DERIVED.founded, "begun"),
+    KG.Affiliation: (DERIVED.workedFor, "begun"),
+    KG.Departure: (DERIVED.departed, "begun"),
+}
+
+
 def derive_facts(states: list[ClaimState], control: ControlGraph) -> Graph:
     """The derived graph the rule queries read beside the data."""
     derived = Graph()
     derived.bind("kgr", DERIVED)
     agents: set[URIRef] = set()
     for state in states:
-        derived.add((state.iri, DERIVED.status, STATUS_IRIS[state.status]))
-        derived.add((state.iri, DERIVED.rank, Literal(status_rank(state.status), datatype=XSD.integer)))
-        if state.begun:
-            derived.add((state.iri, DERIVED.begun, TRUE))
-        if state.holds:
-            derived.add((state.iri, DERIVED.holds, TRUE))
-        agents.update(node for node in (state.subject, state.object) if node is not None)
+        if state.subject is None or state.object is None:
+            continue
+        agents.update((state.subject, state.object))
+        if state.cls not in DERIVED_EDGES:
+            continue
+        edge, needs = DERIVED_EDGES[state.cls]
+        if state.holds if needs == "holds" else state.begun:
+            derived.add((state.subject, edge, state.object))
+            if state.cls == KG.Rivalry:
+                derived.add((state.object, edge, state.subject))
     for agent in agents:
         for controlled in control.reachable(agent):
             derived.add((agent, DERIVED.controls, controlled))
