@@ -25,9 +25,15 @@ demo: install
 	$(BIN)/kg validate
 	$(BIN)/kg conflicts
 	$(BIN)/kg export -o $(OUT)/ai-compute.jsonld
+	$(BIN)/kg viz -o $(OUT)/graph.html
+	@echo "Interactive graph: $(OUT)/graph.html (open it in a browser; it works offline)"
 
 test: install
 	$(BIN)/pytest -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info
+
+# Regenerate the RDF/XML copy of the ontology after editing ontology/kg.ttl.
+ontology/kg.owl: ontology/kg.ttl venv
+	$(BIN)/python ontology/make_rdfxml.py
