@@ -76,6 +76,11 @@ def write_atomically(path: str | Path, data: bytes) -> None:
 
 def export_graph(graph: Graph, path: str | Path, export_format: str | None = None) -> str:
     """Serialize ``graph`` to ``path``; returns the format used."""
+    if export_format == "csv":  # a folder of sheets, not one file
+        from kg.sheets import export_sheets
+
+        export_sheets(graph, path)
+        return export_format
     export_format = export_format_for(path, export_format)
     write_atomically(path, serialize_graph(graph, export_format))
     return export_format

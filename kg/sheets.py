@@ -1,0 +1,395 @@
+"""The spreadsheet format of DESIGN section 5, and writing a graph back into it.
+
+``kg.ingest`` reads this format and ``export_sheets`` writes it, both from the
+tables in this module, so that what one writes the other reads back to the same
+graph (an isomorphic one: ``rdflib.compare.isomorphic``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
+from rdflib.namespace import DCTERMS
+
+from kg.claims import CLAIM_TYPES, STATUS_NAMES, ClaimType
+from kg.errors import KgWarning, UsageError
+from kg.namespaces import CLAIM, DATA, KG, SOURCE
+
+#: Free text written as prose (descriptions, notes, source titles) is English, as in the bundled data.
+PROSE_LANGUAGE = "en"
+#: A row whose first cell starts with this is a comment (the template's example row).
+COMMENT_MARK = "#"
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One CSV file of the folder: its columns in the order kg writes them, and those it needs."""
+
+    file: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+ENTITY_SHEET = SheetSpec(
+    "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage"), ("id", "name", "type")
+)
+# `id` and `source_line` extend DESIGN section 5: they let an exported graph come back
+# unchanged (claim IRIs, several sources of one claim, sheet rows cited as sources).
+RELATION_SHEET = SheetSpec(
+    "relations.csv",
+    (
+        "id", "subject", "relation", "object", "start", "end", "status", "source", "source_line",
+        "amount", "currency", "stake", "capacity_mw", "nature", "note",
+    ),
+    ("subject", "relation", "object"),
+)
+# Optional third file (an extension of section 5): sources with a title and a note.
+SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "note"), ("id",))
+SHEETS = (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)
+
+#: The entity types of section 5, in the order kg writes them.
+AGENT_TYPES: dict[str, URIRef] = {
+    name: KG[name]
+    for name in (
+        "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",
+        "LaunchProvider", "SatelliteOperator", "EnergyProvider", "SovereignWealthFund", "TelecomCompany",
+    )
+}
+AGENT_TYPE_NAMES = {iri: name for name, iri in AGENT_TYPES.items()}
+
+
+class Nature(NamedTuple):
+    """What the `nature` column means for one claim type."""
+
+    prop: URIRef
+    terms: dict[str, URIRef] | None  # the allowed words; None: free text, kept as written
+
+
+NATURES: dict[URIRef, Nature] = {
+    KG.Control: Nature(
+        KG.controlBasis,
+        {
+            "shareholding": KG.Shareholding,
+            "voting_rights": KG.VotingRights,
+            "board_appointment": KG.BoardAppointment,
+            "other_influence": KG.OtherInfluence,
+        },
+    ),
+    KG.Rivalry: Nature(KG.rivalryKind, {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}),
+    KG.Departure: Nature(KG.departureManner, {"amicable": KG.Amicable, "acrimonious": KG.Acrimonious}),
+    KG.Affiliation: Nature(KG.roleTitle, None),
+    KG.ComputeContract: Nature(KG.accelerator, None),
+}
+#: Where the `amount` column goes: an investment's amount or a compute contract's value.
+AMOUNT_PROPERTIES = {KG.Investment: KG.amount, KG.ComputeContract: KG.contractValue}
+STAKE_CLASSES = {KG.Investment}
+CAPACITY_CLASSES = {KG.ComputeContract}
+
+
+class Relation(NamedTuple):
+    """A `relation` word of relations.csv and the claim it makes."""
+
+    name: str
+    claim_type: ClaimType
+    reverse: bool = False  # subsidiary_of: the object is the controller
+    fixed_nature: str | None = None  # feuds_with is always a personal rivalry
+
+
+RELATIONS: dict[str, Relation] = {
+    relation.name: relation
+    for relation in (
+        Relation("founded", CLAIM_TYPES[KG.Founding]),
+        Relation("controls", CLAIM_TYPES[KG.Control]),
+        Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True),
+        Relation("invests_in", CLAIM_TYPES[KG.Investment]),
+        Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
+        Relation("competes_with", CLAIM_TYPES[KG.Rivalry]),
+        Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], fixed_nature="personal"),
+        Relation("works_for", CLAIM_TYPES[KG.Affiliation]),
+        Relation("departed", CLAIM_TYPES[KG.Departure]),
+    )
+}
+
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def is_id(text: str) -> bool:
+    """An id kg can put after a namespace: letters, digits, '-', '_' and '.' (no spaces)."""
+    return bool(_ID.match(text))
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text))
+
+
+def word(text: str) -> str:
+    """A relation, nature or status word as kg compares it: any case, '-' or ' ' for '_'."""
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def text_source_iri(title: str) -> URIRef:
+    """The source a free-text `source` cell names: readable slug plus a hash of the exact text.
+
+    The hash keeps two titles that slug alike ("Reuters", "REUTERS") apart.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-") or "source"
+    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    return SOURCE[f"{slug}-{digest}"]
+
+
+def sheet_title(folder: Path) -> str:
+    """The title of the source that rows without a `source` cite: the folder and file name."""
+    return f"{folder.resolve().name}/{RELATION_SHEET.file}"
+
+
+# --- template ---------------------------------------------------------------------------------
+
+TEMPLATE_ROWS = {
+    ENTITY_SHEET.file: (
+        ENTITY_SHEET.columns,
+        ("# example-lab", "Example Lab (fictional)", "AILab", "A made-up lab; delete this row", "2020", "US", "https://example.org"),
+    ),
+    RELATION_SHEET.file: (
+        tuple(c for c in RELATION_SHEET.columns if c not in ("id", "source_line")),
+        ("# example-lab", "buys_compute_from", "example-cloud", "2024-05", "", "reported", "https://example.org/news",
+         "1000000", "USD", "", "50", "", "A made-up deal; delete this row"),
+    ),
+    SOURCE_SHEET.file: (SOURCE_SHEET.columns, ("# example-report", "Example Report (fictional)", "Cite it by its id in relations.csv")),
+}
+
+
+def write_template(folder: str | Path) -> list[Path]:
+    """Write the three files with their headers and a commented example row; never overwrite a sheet."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: exists and is not a folder")
+    existing = [folder / name for name in TEMPLATE_ROWS if (folder / name).exists()]
+    if existing:
+        raise UsageError(f"{existing[0]}: already exists; kg will not overwrite a sheet")
+    tables = {name: [list(header), list(example)] for name, (header, example) in TEMPLATE_ROWS.items()}
+    return write_tables(folder, tables)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+_ENTITY_PREDICATES = {RDF.type, RDFS.label, DCTERMS.description, KG.foundingDate, KG.country, KG.homepage}
+_CLAIM_PREDICATES = {
+    RDF.type, KG.startDate, KG.endDate, KG.attestation, RDFS.comment, KG.currency, KG.stake, KG.capacityMW,
+    *AMOUNT_PROPERTIES.values(), *(nature.prop for nature in NATURES.values()),
+    *(role for ct in CLAIM_TYPES.values() for role in (ct.subject_role, ct.object_role)),
+}
+_ATTESTATION_PREDICATES = {RDF.type, KG.source, KG.status, KG.sourceLine}
+_SOURCE_PREDICATES = {RDF.type, DCTERMS.title, RDFS.comment}
+
+
+def export_sheets(graph: Graph, folder: str | Path) -> list[Path]:
+    """Write ``graph``'s agents, claims and sources as entities.csv, relations.csv and sources.csv.
+
+    Each file is complete or absent: all three are written to temporary files
+    first and renamed into place only when every one is whole. What CSV cannot
+    hold (an unknown property) is reported as a ``KgWarning``.
+    """
+    return write_tables(Path(folder), graph_tables(graph))
+
+
+def graph_tables(graph: Graph) -> dict[str, list[list[str]]]:
+    """The rows (header first) of each file that holds ``graph``."""
+    writer = _TableWriter(graph)
+    tables = writer.tables()
+    for message in writer.warnings():
+        warnings.warn(message, KgWarning, stacklevel=3)
+    return tables
+
+
+class _TableWriter:
+    """Reads one graph into rows; keeps what it had to leave out for the warnings."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.dropped: Counter[tuple[str, str]] = Counter()
+        self.notes: list[str] = []
+
+    def tables(self) -> dict[str, list[list[str]]]:
+        entities = self._entities()
+        claims = sorted({s for cls in CLAIM_TYPES for s in self.graph.subjects(RDF.type, cls)}, key=str)
+        attestations = [(claim, att) for claim in claims for att in self.graph.objects(claim, KG.attestation)]
+        sources = self._sources([att for _, att in attestations])
+        relation_rows = []
+        for claim in claims:
+            relation_rows.extend(self._claim_rows(claim, entities, sources))
+        relation_rows.sort(key=lambda row: (row[0], row[7], row[6], int(row[8] or 0)))
+        source_rows = sorted(
+            [[cell, *fields] for cell, fields in sources.values() if fields is not None], key=lambda row: row[0]
+        )
+        return {
+            ENTITY_SHEET.file: [list(ENTITY_SHEET.columns), *entities.values()],
+            SOURCE_SHEET.file: [list(SOURCE_SHEET.columns), *source_rows],
+            RELATION_SHEET.file: [list(RELATION_SHEET.columns), *relation_rows],
+        }
+
+    def warnings(self) -> list[str]:
+        lines = list(self.notes)
+        for (kind, predicate), count in sorted(self.dropped.items()):
+            lines.append(f"CSV has no column for {predicate} on {kind}s: left out {count} value(s)")
+        return lines
+
+    def _entities(self) -> dict[URIRef, list[str]]:
+        rows = {}
+        agents = {s for cls in AGENT_TYPES.values() for s in self.graph.subjects(RDF.type, cls)}
+        for agent in sorted(agents, key=str):
+            entity_id = self._local_id(agent, DATA, "entity")
+            types = [AGENT_TYPE_NAMES[t] for t in self.graph.objects(agent, RDF.type) if t in AGENT_TYPE_NAMES]
+            types.sort(key=list(AGENT_TYPES).index)
+            name = self._one(agent, RDFS.label)
+            if not name:
+                name = entity_id
+                self.notes.append(f"{entity_id} has no name (rdfs:label); wrote its id as its name")
+            self._count_dropped(agent, _ENTITY_PREDICATES, "entity", extra_types=set(AGENT_TYPE_NAMES))
+            rows[agent] = [
+                entity_id, name, ";".join(types), self._one(agent, DCTERMS.description),
+                self._one(agent, KG.foundingDate), self._one(agent, KG.country), self._one(agent, KG.homepage),
+            ]
+        return rows
+
+    def _sources(self, attestations: list[Node]) -> dict[Node, tuple[str, list[str] | None]]:
+        """For each source: the text of its `source` cell, and its sources.csv fields when it needs a row."""
+        used = {self.graph.value(att, KG.source) for att in attestations} - {None}
+        typed = set(self.graph.subjects(RDF.type, KG.Source))
+        result: dict[Node, tuple[str, list[str] | None]] = {}
+        for source in sorted(used | typed, key=str):
+            if not isinstance(source, URIRef):
+                raise UsageError("cannot export to CSV: a source is a blank node; give each source an IRI")
+            self._count_dropped(source, _SOURCE_PREDICATES, "source", extra_types={KG.Source})
+            titles = sorted(self.graph.objects(source, DCTERMS.title), key=str)
+            notes = sorted(self.graph.objects(source, RDFS.comment), key=str)
+            if source in used and not notes and len(titles) == 1 and _inline_title(titles[0], source):
+                result[source] = (str(titles[0]), None)
+            elif source in used and not titles and not notes and is_url(str(source)):
+                result[source] = (str(source), None)
+            else:
+                in_namespace = str(source).startswith(str(SOURCE)) and is_id(str(source)[len(str(SOURCE)):])
+                cell = str(source)[len(str(SOURCE)):] if in_namespace else str(source)
+                if not in_namespace and not is_url(cell):
+                    raise UsageError(f"cannot export to CSV: source {source} is neither in kg's source namespace nor a URL")
+                result[source] = (cell, [self._one(source, DCTERMS.title), self._one(source, RDFS.comment)])
+        # A title that reads as the id of a sources.csv row would be taken for that row.
+        ids = {cell for cell, fields in result.values() if fields is not None}
+        for source, (cell, fields) in list(result.items()):
+            if fields is None and cell in ids:
+                result[source] = (str(source)[len(str(SOURCE)):], [cell, ""])
+        return result
+
+    def _claim_rows(self, claim: URIRef, entities: dict, sources: dict) -> list[list[str]]:
+        graph = self.graph
+        claim_id = self._local_id(claim, CLAIM, "claim")
+        claim_type = next(CLAIM_TYPES[c] for c in sorted(graph.objects(claim, RDF.type), key=str) if c in CLAIM_TYPES)
+        cls = claim_type.cls
+        roles = []
+        for role in (claim_type.subject_role, claim_type.object_role):
+            agent = graph.value(claim, role)
+            if agent not in entities:
+                raise UsageError(f"cannot export to CSV: claim {claim_id} has no {role.n3()} of a kg agent type")
+            roles.append(entities[agent][0])
+        self._count_dropped(claim, _CLAIM_PREDICATES, "claim", extra_types=set(CLAIM_TYPES))
+        nature = ""
+        if cls in NATURES:
+            value = graph.value(claim, NATURES[cls].prop)
+            terms = NATURES[cls].terms
+            nature = "" if value is None else str(value) if terms is None else _term_name(terms, value)
+        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.fixed_nature and not r.reverse)
+        if cls == KG.Rivalry and nature == "personal":
+            relation, nature = "feuds_with", ""
+        fields = [
+            self._one(claim, KG.startDate), self._one(claim, KG.endDate),
+            self._one(claim, AMOUNT_PROPERTIES[cls]) if cls in AMOUNT_PROPERTIES else "",
+            self._one(claim, KG.currency), self._one(claim, KG.stake), self._one(claim, KG.capacityMW),
+            nature, self._one(claim, RDFS.comment),
+        ]
+        start, end, amount, currency, stake, capacity, nature, note = fields
+        rows = []
+        for att in graph.objects(claim, KG.attestation):
+            self._count_dropped(att, _ATTESTATION_PREDICATES, "attestation", extra_types={KG.Attestation})
+            source = graph.value(att, KG.source)
+            status = STATUS_NAMES.get(graph.value(att, KG.status), "")
+            line = self._one(att, KG.sourceLine)
+            source_cell = sources[source][0] if source is not None else ""
+            rows.append([claim_id, roles[0], relation, roles[1], start, end, status, source_cell, line,
+                         amount, currency, stake, capacity, nature, note])
+        if not rows:
+            self.notes.append(f"claim {claim_id} has no attestation; its row will cite the sheet itself")
+            rows.append([claim_id, roles[0], relation, roles[1], start, end, "", "", "",
+                         amount, currency, stake, capacity, nature, note])
+        return rows
+
+    def _local_id(self, node: Node, namespace, kind: str) -> str:
+        text = str(node)
+        if isinstance(node, URIRef) and text.startswith(str(namespace)) and is_id(text[len(str(namespace)):]):
+            return text[len(str(namespace)):]
+        raise UsageError(f"cannot export to CSV: {kind} {node.n3()} has no id in kg's namespace {namespace}")
+
+    def _one(self, node: Node, prop: URIRef) -> str:
+        values = sorted(self.graph.objects(node, prop), key=str)
+        if len(values) > 1:
+            self.notes.append(f"{node.n3()} has {len(values)} values for {prop.n3()}; CSV keeps one: {values[0]}")
+        return str(values[0]) if values else ""
+
+    def _count_dropped(self, node: Node, known: set, kind: str, *, extra_types: set) -> None:
+        for predicate, value in self.graph.predicate_objects(node):
+            if predicate not in known or (predicate == RDF.type and value not in extra_types):
+                self.dropped[(kind, predicate.n3(self.graph.namespace_manager))] += 1
+
+
+def _inline_title(title: Node, source: URIRef) -> bool:
+    """Whether a `source` cell holding just the title reads back as this very source."""
+    text = str(title)
+    return (
+        isinstance(title, Literal) and title.language == PROSE_LANGUAGE and text == text.strip() and text != ""
+        and not is_url(text) and source == text_source_iri(text)
+    )
+
+
+def _term_name(terms: dict[str, URIRef], value: Node) -> str:
+    for name, iri in terms.items():
+        if iri == value:
+            return name
+    return str(value)  # not a kg term: written as is, so ingest reports it
+
+
+def write_tables(folder: Path, tables: dict[str, list[list[str]]]) -> list[Path]:
+    """Write every table as a CSV file of ``folder``: all complete, or none replaced.
+
+    Files are UTF-8 without a byte-order mark, RFC 4180 (CRLF, quotes only where needed).
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: exists and is not a folder")
+    if not folder.exists():
+        if not folder.parent.is_dir():
+            raise UsageError(f"{folder}: its parent folder {folder.parent} does not exist")
+        folder.mkdir()
+    temporary: list[tuple[str, Path]] = []
+    try:
+        for name, rows in tables.items():
+            buffer = io.StringIO(newline="")
+            csv.writer(buffer).writerows(rows)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            temporary.append((temp_name, folder / name))
+            with os.fdopen(handle, "wb") as temp:
+                temp.write(buffer.getvalue().encode("utf-8"))
+        for temp_name, target in temporary:
+            os.replace(temp_name, target)
+    finally:
+        for temp_name, _ in temporary:
+            Path(temp_name).unlink(missing_ok=True)
+    return [folder / name for name in tables]
