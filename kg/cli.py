@@ -21,10 +21,29 @@ class CommandError(click.ClickException):
 
 class KgGroup(click.Group):
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except KgError as exc:
-            raise CommandError(str(exc)) from None
+        import warnings
+
+        from kg.errors import KgWarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, KgWarning):
+                click.echo(f"Warning: {message}", err=True)
+            else:
+                default_show(message, category, *args, **kwargs)
+
+        with warnings.catch_warnings():
+            default_show = warnings.showwarning
+            warnings.simplefilter("always", KgWarning)
+            warnings.showwarning = show
+            try:
+                return super().invoke(ctx)
+            except KgError as exc:
+                problems = getattr(exc, "problems", None)
+                if problems:  # a sheet's bad cells: one Error line each
+                    for problem in problems:
+                        click.echo(f"Error: {problem}", err=True)
+                    raise click.exceptions.Exit(CommandError.exit_code) from None
+                raise CommandError(str(exc)) from None
 
 
 def data_option(command):
@@ -162,12 +181,13 @@ def validate(data, output_format):
 
 
 @cli.command()
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="File to write.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="File to write (a folder for csv).")
 @click.option(
     "--format",
     "export_format",
-    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig"]),
-    help="Output format (default: from the file extension).",
+    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "csv"]),
+    help="Output format (default: from the file extension). csv writes entities.csv, relations.csv "
+    "and sources.csv into the folder -o names.",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
 @data_option
@@ -181,10 +201,43 @@ def export(output, export_format, with_ontology, data):
     Example:
         kg export -o graph.jsonld
         kg export -o graph.nt --data my-graph.ttl
+        kg export --format csv -o my-sheet/
     """
     from kg.export import export_graph
 
     used = export_graph(load(data, include_ontology=with_ontology), output, export_format)
+    click.echo(f"Wrote {output} ({used})", err=True)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="RDF file to write; its extension picks the format.")
+@click.option("--template", is_flag=True, help="Write empty entities.csv, relations.csv and sources.csv into FOLDER instead.")
+def ingest(folder, output, template):
+    """Turn a spreadsheet folder (entities.csv + relations.csv) into RDF claims.
+
+    Every relations.csv row becomes a sourced, dated claim. Bad cells are all
+    reported as FILE:LINE:COLUMN lines and nothing is written (exit code 2).
+    Turtle, N-Triples, N-Quads, TriG and JSON-LD output is the same byte for
+    byte for the same sheet, so two ingests diff cleanly.
+
+    \b
+    Example:
+        kg ingest --template my-sheet/
+        kg ingest my-sheet/ -o my-sheet.ttl
+        kg conflicts --data my-sheet/
+    """
+    if template:
+        from kg.sheets import write_template
+
+        for path in write_template(folder):
+            click.echo(f"Wrote {path}", err=True)
+        return
+    if output is None:
+        raise click.UsageError("give -o FILE to write the RDF to (or --template to start a sheet)")
+    from kg.ingest import ingest_to_file
+
+    used = ingest_to_file(folder, output)
     click.echo(f"Wrote {output} ({used})", err=True)
 
 
@@ -276,6 +329,60 @@ def queries(output_format):
         click.echo(f"{q.name}\n    {q.summary}")
         for p in q.parameters:
             click.echo(f"    --param {p.name}=...  {p.description}")
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="HTML file to write.")
+@click.option("--focus", metavar="ID", help="Draw only the neighbourhood of this entity (id, prefix:name, IRI or exact label).")
+@click.option("--depth", type=click.IntRange(min=0), default=2, show_default=True, help="Steps from --focus to draw.")
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="Draw at most this many agents, keeping the most connected part; the page says what was left out.",
+)
+@click.option("--collapse-hubs", type=click.IntRange(min=1), metavar="N", help="Fold the leaves of agents with more than N of them into one node.")
+@click.option("--no-conflicts", is_flag=True, help="Do not run the conflict rules or highlight their findings.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Date for the conflict rules: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
+@click.option(
+    "--min-status",
+    default="rumored",
+    show_default=True,
+    metavar="STATUS",
+    help="Conflict evidence weaker than this is ignored: rumored, reported or confirmed.",
+)
+@data_option
+def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min_status, data):
+    """Write the graph as one interactive HTML page that works offline.
+
+    Agents are nodes (shape and colour by kind), claims are labelled edges with
+    their dates, status and sources on hover, and the findings of the conflict
+    rules are highlighted and listed; choose one to focus its path. The page
+    loads nothing from the network and is the same, byte for byte, for the same
+    input.
+
+    \b
+    Example:
+        kg viz -o graph.html
+        kg viz -o spacex.html --focus spacex --depth 1
+    """
+    from kg.viz import write_html
+
+    summary = write_html(
+        load(data),
+        output,
+        focus=focus,
+        depth=depth,
+        max_nodes=max_nodes,
+        collapse_hubs=collapse_hubs,
+        conflicts=not no_conflicts,
+        as_of=as_of,
+        min_status=min_status,
+    )
+    for note in summary.notes:
+        click.echo(note, err=True)
+    click.echo(f"Wrote {output} ({summary.nodes:,} nodes, {summary.edges:,} claims, {summary.findings} finding(s))", err=True)
 
 
 def main() -> None:
