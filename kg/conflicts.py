@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from rdflib import URIRef
 
 
 @dataclass(frozen=True)
@@ -108,36 +107,82 @@ def select_rules(rule_ids=None) -> list[Rule]:
 # --- finding conflicts ------------------------------------------------------------------------
 
 def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None) -> list[Finding]:
-    """Run the rule pack on ``graph`` (data, with or without the ontology) and explain each finding.
+    """Run the rule pack and explain each finding with its evidence.
 
-    ``as_of`` is a date or ``YYYY[-MM[-DD]]`` (default today); evidence below
-    ``min_status`` (and all denied evidence) is ignored; ``rules`` limits the pack
-    to some rule ids. One finding per distinct set of key role entities.
+    ``graph`` is an rdflib graph (data, with or without the ontology) or a
+    ``kg.store`` source (Oxigraph, a SPARQL endpoint). ``as_of`` is a date or
+    ``YYYY[-MM[-DD]]`` (default today); evidence below ``min_status`` (and all
+    denied evidence) is ignored; ``rules`` limits the pack to some rule ids.
+    One finding per distinct set of key role entities.
     """
-    from rdflib.graph import ReadOnlyGraphAggregate
-
     from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, parse_as_of
+    from kg.store import as_source
 
+    source = as_source(graph)
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(rules)
-    states = claim_states(graph, as_of=as_of_date, min_status=min_status)
+    states = claim_states(source, as_of=as_of_date, min_status=min_status)
     control = ControlGraph(states)
-    view = ReadOnlyGraphAggregate([graph, derive_facts(states, control)])
-    context = _Context(graph, states, control, min_status)
-    findings = []
+    derived = derive_facts(states, control)
+    _add_agent_types(source, derived, {node for state in states for node in (state.subject, state.object) if node})
+    run_rule = _rule_runner(derived, native=source.name == "memory")
+    context = _Context(states, control)
+    candidates_by_rule = []
     for rule in selected:
         candidates: dict[tuple, _Candidate] = {}
-        for row in view.query(rule.query):
-            bound = {str(var): value for var, value in row.asdict().items()}
+        for bound in run_rule(rule.query):
             candidate = context.candidate(rule, bound)
             if candidate is None:
                 continue
             key = tuple(bound[role] for role in rule.key)
             if key not in candidates or candidate.sort_key < candidates[key].sort_key:
                 candidates[key] = candidate
-        findings.extend(context.finding(rule, candidate) for candidate in candidates.values())
-    return sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.rule, [e.label.casefold() for e in f.entities.values()], [e.iri for e in f.entities.values()]))
+        candidates_by_rule.append((rule, list(candidates.values())))
+    details = _Details(source, [c for _, group in candidates_by_rule for c in group], min_status)
+    findings = [details.finding(rule, candidate) for rule, group in candidates_by_rule for candidate in group]
+    return sorted(
+        findings,
+        key=lambda f: (
+            SEVERITY_ORDER.index(f.severity),
+            f.rule,
+            [e.label.casefold() for e in f.entities.values()],
+            [e.iri for e in f.entities.values()],
+        ),
+    )
+
+
+def _add_agent_types(source, derived, agents) -> None:
+    """Copy the kg types of the agents in claims, which rules test (``?x a kg:AILab``)."""
+    from rdflib import RDF
+
+    for agent, cls in source.agent_types(agents):
+        derived.add((agent, RDF.type, cls))
+
+
+def _rule_runner(derived, *, native: bool):
+    """Run rule queries on the derived facts: rdflib for in-memory data, else Oxigraph.
+
+    Both engines read the same small derived graph, so they give the same rows;
+    Oxigraph is the faster one for the large graphs the other back-ends hold.
+    """
+    if native:
+        def run(query: str):
+            for row in derived.query(query):
+                yield {str(var): value for var, value in row.asdict().items()}
+
+        return run
+    from kg.store import OxigraphSource
+
+    store = OxigraphSource()
+    store.add_graph(derived)
+
+    def run_oxigraph(query: str):
+        names, rows = store.select(query)
+        for row in rows:
+            yield {name: value for name, value in zip(names, row) if value is not None}
+
+    return run_oxigraph
 
 
 @dataclass(frozen=True)
@@ -149,14 +194,12 @@ class _Candidate:
 
 
 class _Context:
-    """What building findings needs: claim states, equivalent claims, labels."""
+    """Claims by the edge they stand behind, to attach evidence to query rows."""
 
-    def __init__(self, graph, states, control, min_status):
+    def __init__(self, states, control):
         from kg.claims import status_rank
 
-        self.graph = graph
         self.control = control
-        self.min_status = min_status
         self.equivalents: dict[tuple, list] = {}
         for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
             self.equivalents.setdefault(self._pair(state), []).append(state)
@@ -197,7 +240,7 @@ class _Context:
                         continue
                     evidence.extend(chain)
                     links += len(chain)
-                    chains[choice] = [str(state.object) for state in chain[:-1]]
+                    chains[choice] = [state.object for state in chain[:-1]]
                     break
                 state = self.claim_for(choice, bound)
                 if state is not None:
@@ -211,36 +254,48 @@ class _Context:
         sort_key = (links, controller, -weakest, tuple(str(state.iri) for state in unique))
         return _Candidate(sort_key, bound, tuple(unique), chains)
 
-    def entity(self, node):
-        from kg.claims import label_of, short_id
 
-        return EntityRef(id=short_id(node), iri=str(node), label=label_of(self.graph, node))
+class _Details:
+    """Labels and sources of everything the findings mention, fetched in two queries."""
+
+    def __init__(self, source, candidates, min_status: str):
+        from kg.claims import STATUS_NAMES, status_rank
+
+        claims = {state.iri for c in candidates for state in c.states}
+        nodes = {v for c in candidates for v in c.bound.values()} | {
+            n for c in candidates for s in c.states for n in (s.subject, s.object)
+        } | {n for c in candidates for hops in c.chains.values() for n in hops}
+        self.labels = source.labels(nodes)
+        self.sources: dict = {}
+        minimum = status_rank(min_status)
+        for claim, source_iri, status_iri, title in source.attestations(claims):
+            status = STATUS_NAMES.get(status_iri)
+            if status is None or status == "denied" or status_rank(status) < minimum:
+                continue
+            self.sources.setdefault(claim, set()).add(SourceRef(iri=str(source_iri), title=str(title) if title else None))
+
+    def entity(self, node) -> EntityRef:
+        from kg.claims import short_id
+
+        return EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))
 
     def finding(self, rule: Rule, candidate: _Candidate) -> Finding:
-        from kg.claims import STATUS_ORDER, label_of, read_claim, status_rank
+        from kg.claims import local_name, status_rank
 
-        bound = candidate.bound
-        evidence = []
-        for state in candidate.states:
-            record = read_claim(self.graph, state.iri)
-            sources = tuple(
-                SourceRef(iri=att.source, title=att.source_title)
-                for att in record.attestations
-                if att.status in STATUS_ORDER and status_rank(att.status) >= status_rank(self.min_status)
+        evidence = tuple(
+            Evidence(
+                claim=str(state.iri),
+                type=local_name(state.cls),
+                subject=self.entity(state.subject),
+                object=self.entity(state.object),
+                start=state.start,
+                end=state.end,
+                status=state.status,
+                sources=tuple(sorted(self.sources.get(state.iri, ()), key=lambda s: (s.iri, s.title or ""))),
             )
-            evidence.append(
-                Evidence(
-                    claim=record.iri,
-                    type=record.type,
-                    subject=self.entity(state.subject),
-                    object=self.entity(state.object),
-                    start=record.start,
-                    end=record.end,
-                    status=state.status,
-                    sources=tuple(dict.fromkeys(sources)),
-                )
-            )
-        entities = {role: self.entity(bound[role]) for role in rule.roles if bound.get(role) is not None}
+            for state in candidate.states
+        )
+        entities = {role: self.entity(candidate.bound[role]) for role in rule.roles if candidate.bound.get(role) is not None}
         return Finding(
             rule=rule.id,
             title=rule.title,
@@ -251,9 +306,9 @@ class _Context:
                 rule,
                 entities,
                 evidence,
-                {chain: [label_of(self.graph, URIRef(node)) for node in nodes] for chain, nodes in candidate.chains.items()},
+                {chain: [self.entity(node).label for node in nodes] for chain, nodes in candidate.chains.items()},
             ),
-            evidence=tuple(evidence),
+            evidence=evidence,
         )
 
 

@@ -322,3 +322,17 @@ def _display(term) -> str:
         text = str(term)
         return text[len(str(DATA)):] if text.startswith(str(DATA)) else text
     return str(term)
+
+
+def bind_as_values(text: str, params: Iterable[str]) -> str:
+    """``text`` with ``--param`` values bound by a trailing VALUES block, for remote endpoints.
+
+    Each value is parsed to an RDF term first and written in N-Triples syntax
+    (quotes and braces escaped), so it can only ever be a value.
+    """
+    bound = [parse_param(p) for p in params]
+    if not bound:
+        return text
+    names = " ".join(f"?{name}" for name, _ in bound)
+    values = " ".join(term.n3() for _, term in bound)
+    return f"{text.rstrip()}\nVALUES ({names}) {{ ({values}) }}\n"

@@ -29,7 +29,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 
-from rdflib import RDF, Graph, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 
 from kg.claims import CLAIM_TYPES, STATUS_NAMES, STATUS_ORDER, status_rank
 from kg.errors import UsageError
@@ -90,44 +90,62 @@ class ClaimState:
     status: str  # best non-denied status
     begun: bool
     holds: bool
+    start: str | None = None  # as written in the data
+    end: str | None = None
 
 
-def claim_states(graph: Graph, *, as_of: date, min_status: str) -> list[ClaimState]:
-    """Every claim whose best non-denied attestation reaches ``min_status``, with its timing."""
+def claim_states(source, *, as_of: date, min_status: str) -> list[ClaimState]:
+    """Every claim whose best non-denied attestation reaches ``min_status``, with its timing.
+
+    ``source`` is an rdflib graph or any kg.store source; every back-end
+    answers the same claim rows, so every back-end sees the same claims.
+    """
+    from kg.store import as_source
+
+    source = as_source(source)
     minimum = status_rank(min_status)
     states = []
     for cls, claim_type in CLAIM_TYPES.items():
-        for claim in set(graph.subjects(RDF.type, cls)):
-            ranks = [
-                status_rank(STATUS_NAMES[status])
-                for attestation in graph.objects(claim, KG.attestation)
-                for status in graph.objects(attestation, KG.status)
-                if status in STATUS_NAMES and STATUS_NAMES[status] != "denied"
-            ]
-            if not ranks or max(ranks) < minimum:
+        rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
+        claims: dict[URIRef, dict] = {}
+        for claim, subject, obj, start, end, status in rows:
+            entry = claims.setdefault(claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set()})
+            entry["subject"].add(subject)
+            entry["object"].add(obj)
+            if start is not None:
+                entry["start"].add(str(start).strip())
+            if end is not None:
+                entry["end"].add(str(end).strip())
+            if status in STATUS_NAMES and STATUS_NAMES[status] != "denied":
+                entry["ranks"].add(status_rank(STATUS_NAMES[status]))
+        for claim, entry in claims.items():
+            if not entry["ranks"] or max(entry["ranks"]) < minimum:
                 continue
-            start = _bound(graph, claim, KG.startDate, end=False)
-            end = _bound(graph, claim, KG.endDate, end=True)
+            # Several values where one is expected (SHACL flags them): take the smallest, stably.
+            start_text, end_text = _first(entry["start"]), _first(entry["end"])
+            start = date_bound(start_text, end=False) if start_text else None
+            end = date_bound(end_text, end=True) if end_text else None
+            # An unreadable date is treated as open here; `kg validate` reports it.
             begun = start is None or start <= as_of
             holds = begun and (cls in EVENT_TYPES or end is None or as_of <= end)
             states.append(
                 ClaimState(
                     iri=claim,
                     cls=cls,
-                    subject=graph.value(claim, claim_type.subject_role),
-                    object=graph.value(claim, claim_type.object_role),
-                    status=STATUS_ORDER[max(ranks)],
+                    subject=min(entry["subject"], key=str),
+                    object=min(entry["object"], key=str),
+                    status=STATUS_ORDER[max(entry["ranks"])],
                     begun=begun,
                     holds=holds,
+                    start=start_text,
+                    end=end_text,
                 )
             )
-    return states
+    return sorted(states, key=lambda state: str(state.iri))
 
 
-def _bound(graph: Graph, claim: URIRef, prop: URIRef, *, end: bool) -> date | None:
-    # An unreadable date is treated as open here; `kg validate` reports it.
-    value = graph.value(claim, prop)
-    return date_bound(str(value).strip(), end=end) if value is not None else None
+def _first(values: set[str]) -> str | None:
+    return min(values) if values else None
 
 
 class ControlGraph:

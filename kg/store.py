@@ -1,0 +1,544 @@
+"""Where a graph lives: rdflib in memory (default), Oxigraph (large), or a SPARQL endpoint.
+
+Every back-end answers the same three questions, so the rest of kg does not care
+which one it talks to: ``select`` (a SPARQL SELECT, rows of rdflib terms),
+``run`` (any read query for ``kg query``) and ``to_graph`` (an rdflib copy, for
+the stages that need one: SHACL, describe, viz). The conflict rules read claims
+through ``select`` and run on facts derived locally, so they give the same
+findings on every back-end.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import InputError, QueryError
+
+ONTOLOGY_GRAPH = "urn:kg:ontology"
+DERIVED_GRAPH = "urn:kg:derived"
+DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
+Rows = tuple[tuple[str, ...], list[tuple[Node | None, ...]]]
+
+
+class Source:
+    """What kg asks of any back-end; SPARQL implementations, which every back-end can answer.
+
+    Subclasses provide ``select`` (rows of rdflib terms); the in-memory source
+    overrides the bulk reads with rdflib's graph API, which is much faster there.
+    """
+
+    name = "source"
+
+    def select(self, query: str) -> Rows:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def claim_rows(self, cls: URIRef, subject_role: URIRef, object_role: URIRef) -> list[tuple]:
+        """(claim, subject, object, start, end, status) for every claim of ``cls``, one row per attestation."""
+        return self.select(_CLAIM_QUERY.format(cls=cls, subject_role=subject_role, object_role=object_role))[1]
+
+    def agent_types(self, agents: Iterable[Node]) -> list[tuple[Node, Node]]:
+        """(agent, kg class) for the given agents."""
+        return [(row["agent"], row["type"]) for row in select_values(self, _AGENT_TYPES_QUERY, "agent", agents)]
+
+    def labels(self, nodes: Iterable[Node]) -> dict[Node, str]:
+        labels: dict[Node, str] = {}
+        for row in select_values(self, _LABELS_QUERY, "node", nodes):
+            label = str(row["label"])
+            labels[row["node"]] = min(label, labels.get(row["node"], label))
+        return labels
+
+    def attestations(self, claims: Iterable[Node]) -> list[tuple[Node, Node, Node, Node | None]]:
+        """(claim, source, status, source title or None) for the given claims."""
+        return [
+            (row["claim"], row["source"], row["status"], row.get("title"))
+            for row in select_values(self, _SOURCES_QUERY, "claim", claims)
+        ]
+
+
+_KG = "https://w3id.org/ai-compute-kg/ontology#"
+_CLAIM_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
+SELECT ?claim ?subject ?object ?start ?end ?status WHERE {{
+  ?claim a <{cls}> ;
+         <{subject_role}> ?subject ;
+         <{object_role}> ?object .
+  OPTIONAL {{ ?claim kg:startDate ?start }}
+  OPTIONAL {{ ?claim kg:endDate ?end }}
+  OPTIONAL {{ ?claim kg:attestation ?attestation . ?attestation kg:status ?status }}
+}}"""
+_AGENT_TYPES_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
+SELECT ?agent ?type WHERE {{ {values} ?agent a ?type . FILTER (STRSTARTS(STR(?type), STR(kg:))) }}"""
+_SOURCES_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?claim ?source ?status ?title WHERE {{
+  {values}
+  ?claim kg:attestation ?attestation .
+  ?attestation kg:source ?source ; kg:status ?status .
+  OPTIONAL {{ ?source dcterms:title ?title }}
+}}"""
+_LABELS_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?node ?label WHERE {{ {values} ?node rdfs:label ?label }}"""
+
+
+class MemorySource(Source):
+    """An rdflib graph in memory: the embedded default, fine up to ~10^5 triples."""
+
+    name = "memory"
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def select(self, query: str) -> Rows:
+        result = self.graph.query(query)
+        return tuple(str(v) for v in result.vars), [tuple(row) for row in result]
+
+    # The same answers as the SPARQL versions, read with the graph API.
+    def claim_rows(self, cls, subject_role, object_role) -> list[tuple]:
+        from kg.namespaces import KG
+
+        graph, rows = self.graph, []
+        for claim in graph.subjects(RDF.type, cls):
+            starts = list(graph.objects(claim, KG.startDate)) or [None]
+            ends = list(graph.objects(claim, KG.endDate)) or [None]
+            statuses = [status for att in graph.objects(claim, KG.attestation) for status in graph.objects(att, KG.status)] or [None]
+            for subject in graph.objects(claim, subject_role):
+                for obj in graph.objects(claim, object_role):
+                    rows += [(claim, subject, obj, start, end, status) for start in starts for end in ends for status in statuses]
+        return rows
+
+    def agent_types(self, agents) -> list[tuple[Node, Node]]:
+        return [
+            (agent, cls)
+            for agent in set(agents)
+            for cls in self.graph.objects(agent, RDF.type)
+            if isinstance(cls, URIRef) and str(cls).startswith(_KG)
+        ]
+
+    def labels(self, nodes) -> dict[Node, str]:
+        labels = {}
+        for node in set(nodes):
+            found = [str(label) for label in self.graph.objects(node, RDFS.label)]
+            if found:
+                labels[node] = min(found)
+        return labels
+
+    def attestations(self, claims) -> list[tuple]:
+        from kg.namespaces import KG
+
+        graph, rows = self.graph, []
+        for claim in set(claims):
+            for att in graph.objects(claim, KG.attestation):
+                for source in graph.objects(att, KG.source):
+                    titles = list(graph.objects(source, DCTERMS_TITLE)) or [None]
+                    rows += [(claim, source, status, title) for status in graph.objects(att, KG.status) for title in titles]
+        return rows
+
+    def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
+        from kg.query import run_query
+
+        return run_query(self.graph, text, params=params, allow_update=allow_update, allow_service=allow_service)
+
+    def to_graph(self) -> Graph:
+        return self.graph
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+
+# --- Oxigraph ----------------------------------------------------------------------------------
+
+def _ox():
+    try:
+        import pyoxigraph
+    except ImportError:  # pragma: no cover - pyoxigraph is a declared dependency
+        raise InputError("--store oxigraph needs pyoxigraph: pip install pyoxigraph") from None
+    return pyoxigraph
+
+
+def to_rdflib(term) -> Node | None:
+    """An rdflib term for a pyoxigraph term (xsd:string literals become plain, as in rdflib)."""
+    if term is None:
+        return None
+    ox = _ox()
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value) if datatype == str(XSD.string) else Literal(term.value, datatype=datatype)
+    raise QueryError(f"unsupported term in results: {term!r}")
+
+
+def to_oxigraph(term: Node):
+    ox = _ox()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise QueryError(f"unsupported term: {term!r}")
+
+
+_OX_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG", "xml": "RDF_XML", "n3": "N3"}
+
+
+class OxigraphSource(Source):
+    """A pyoxigraph store, in memory or on disk (``path``), for 10^6–10^8 triples.
+
+    Files are bulk-loaded into the default graph (quads keep their graphs; queries
+    read the union). A store on disk remembers what it loaded, so a second run
+    with the same files loads nothing again.
+    """
+
+    name = "oxigraph"
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        ox = _ox()
+        try:
+            self.store = ox.Store(str(path)) if path else ox.Store()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open the Oxigraph store: {exc}") from None
+        self.path = path
+
+    # loading
+    def is_empty(self) -> bool:
+        return len(self.store) == 0
+
+    def load_file(self, path: Path, *, graph: str | None = None, progress=None) -> None:
+        """Bulk-load one RDF file; ``progress(bytes_read)`` is called as it streams in."""
+        from kg.load import _location, _reason, rdf_format_for
+
+        ox = _ox()
+        rdf_format = rdf_format_for(path)
+        marker = (ox.NamedNode(path.resolve().as_uri()), ox.NamedNode("urn:kg:loaded"), ox.Literal(_stamp(path)))
+        if self.path and marker in set(self.store.quads_for_pattern(*marker, ox.NamedNode("urn:kg:loads"))):
+            return
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        if rdf_format not in _OX_FORMATS:  # JSON-LD: kg's loader resolves its context offline
+            from kg.load import parse_rdf_file
+
+            temp = Graph()
+            parse_rdf_file(temp, path)
+            self.add_graph(temp, graph_name=graph)
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    reader = _CountingReader(handle, progress)
+                    quads = ox.parse(reader, format=getattr(ox.RdfFormat, _OX_FORMATS[rdf_format]), base_iri=path.resolve().as_uri())
+                    if rdf_format in ("nquads", "trig"):
+                        self.store.bulk_extend(quads)
+                    else:
+                        self.store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+            except SyntaxError as exc:
+                raise InputError(f"{_location(path, exc)}: not valid {rdf_format}: {_reason(exc)}") from None
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if self.path:
+            self.store.add(ox.Quad(*marker, ox.NamedNode("urn:kg:loads")))
+
+    def add_graph(self, rdf: Graph, *, graph_name: str | None = None) -> None:
+        """Add an rdflib graph (an ingested sheet, a JSON-LD file) to the store."""
+        ox = _ox()
+        target = ox.NamedNode(graph_name) if graph_name else ox.DefaultGraph()
+        self.store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target) for s, p, o in rdf)
+
+    def select(self, query: str) -> Rows:
+        ox = _ox()
+        try:
+            solutions = self.store.query(query, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL: {exc}") from None
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        names = tuple(v.value for v in solutions.variables)
+        return names, [tuple(to_rdflib(solution[name]) for name in names) for solution in solutions]
+
+    def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
+        from kg.query import QueryResult, parse_param, prepare
+
+        ox = _ox()
+        prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
+        substitutions = {ox.Variable(name): to_oxigraph(term) for name, term in (parse_param(p) for p in params)}
+        try:
+            if isinstance(prepared, tuple):
+                self.store.update(text)
+                return QueryResult(form="UPDATE")
+            result = self.store.query(text, use_default_graph_as_union=True, substitutions=substitutions, prefixes=_prefixes())
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult(form="ASK", boolean=bool(result))
+            if isinstance(result, ox.QueryTriples):
+                graph = Graph()
+                for triple in result:
+                    graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+                return QueryResult(form="CONSTRUCT", graph=graph)
+            names = tuple(v.value for v in result.variables)
+            rows = tuple(tuple(to_rdflib(solution[name]) for name in names) for solution in result)
+            return QueryResult(form="SELECT", variables=names, rows=rows)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise QueryError(f"query failed: {exc}") from None
+
+    def to_graph(self) -> Graph:
+        graph = Graph()
+        for quad in self.store:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def _prefixes() -> dict[str, str]:
+    from kg.namespaces import PREFIXES
+
+    prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+    prefixes.update(
+        rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        rdfs="http://www.w3.org/2000/01/rdf-schema#",
+        xsd="http://www.w3.org/2001/XMLSchema#",
+        owl="http://www.w3.org/2002/07/owl#",
+    )
+    return prefixes
+
+
+def _stamp(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+class _CountingReader:
+    """A binary file wrapper that reports how far the parser has read."""
+
+    def __init__(self, handle, progress) -> None:
+        self.handle, self.progress, self.done = handle, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.done += len(data)
+        if self.progress is not None:
+            self.progress(len(data))
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# --- SPARQL endpoint -------------------------------------------------------------------------
+
+class EndpointSource(Source):
+    """Any SPARQL 1.1 endpoint over HTTP (Oxigraph server, Fuseki, GraphDB, Virtuoso, QLever, Neptune).
+
+    ``graph`` names the graph to read (sent as ``default-graph-uri``); errors,
+    timeouts and unreachable servers become one ``InputError`` naming the URL.
+    """
+
+    name = "endpoint"
+
+    def __init__(self, url: str, *, graph: str | None = None, timeout: float = 60.0) -> None:
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise InputError(f"invalid --endpoint {url!r}: expected an http(s) URL")
+        self.url, self.graph, self.timeout = url, graph, timeout
+
+    def _request(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST") -> bytes:
+        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type, "Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
+            raise InputError(f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail[:200]}" if detail else "")) from None
+        except urllib.error.URLError as exc:
+            raise InputError(f"{url}: cannot reach the endpoint: {getattr(exc.reason, 'strerror', None) or exc.reason}") from None
+        except TimeoutError:
+            raise InputError(f"{url}: no answer within {self.timeout:g} s (timeout)") from None
+        except OSError as exc:
+            raise InputError(f"{url}: connection failed: {exc}") from None
+
+    def query(self, text: str, accept: str) -> bytes:
+        fields = [("query", text)] + ([("default-graph-uri", self.graph)] if self.graph else [])
+        return self._request(self.url, urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", accept)
+
+    def select(self, query: str) -> Rows:
+        document = _json(self.url, self.query(query, "application/sparql-results+json"))
+        names = tuple(document.get("head", {}).get("vars", []))
+        rows = [tuple(_json_term(binding.get(name)) for name in names) for binding in document.get("results", {}).get("bindings", [])]
+        return names, rows
+
+    def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
+        from kg.query import QueryResult, bind_as_values, prepare
+
+        prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
+        if isinstance(prepared, tuple):
+            raise QueryError("SPARQL Update is not sent to endpoints by kg query; use the server's own tools")
+        text = bind_as_values(text, params)
+        form = prepared.algebra.name
+        if form == "AskQuery":
+            document = _json(self.url, self.query(text, "application/sparql-results+json"))
+            return QueryResult(form="ASK", boolean=bool(document.get("boolean")))
+        if form in ("ConstructQuery", "DescribeQuery"):
+            graph = Graph().parse(data=self.query(text, "application/n-triples"), format="nt")
+            return QueryResult(form="CONSTRUCT", graph=graph)
+        names, rows = self.select(text)
+        return QueryResult(form="SELECT", variables=names, rows=tuple(rows))
+
+    def to_graph(self) -> Graph:
+        data = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples")
+        try:
+            return Graph().parse(data=data, format="nt")
+        except Exception as exc:
+            raise InputError(f"{self.url}: the endpoint's answer is not N-Triples: {str(exc)[:120]}") from None
+
+    # writing (kg push)
+    def push(self, graph: Graph, *, target_graph: str | None, store_url: str | None = None, update_url: str | None = None) -> str:
+        """Load ``graph`` into the endpoint: Graph Store Protocol, else SPARQL Update. Returns the method used."""
+        body = graph.serialize(format="nt", encoding="utf-8")
+        store = store_url or _guess(self.url, {"query": "store", "sparql": "store"})
+        if store:
+            url = store + ("?" + urllib.parse.urlencode({"graph": target_graph}) if target_graph else "?default")
+            try:
+                self._request(url, body, "application/n-triples", "*/*")
+                return f"Graph Store Protocol at {store}"
+            except InputError as exc:
+                if "HTTP 404" not in str(exc) and "HTTP 405" not in str(exc) and "HTTP 415" not in str(exc):
+                    raise
+        update = update_url or _guess(self.url, {"query": "update", "sparql": "update"}) or self.url
+        lines = body.decode("utf-8").splitlines()
+        for start in range(0, len(lines), 5000):
+            chunk = "\n".join(lines[start : start + 5000])
+            inner = f"GRAPH <{target_graph}> {{ {chunk} }}" if target_graph else chunk
+            data = urllib.parse.urlencode({"update": f"INSERT DATA {{ {inner} }}"}).encode()
+            self._request(update, data, "application/x-www-form-urlencoded", "*/*")
+        return f"SPARQL Update at {update}"
+
+    def __len__(self) -> int:
+        _, rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _guess(url: str, replacements: dict[str, str]) -> str | None:
+    head, _, last = url.rstrip("/").rpartition("/")
+    return f"{head}/{replacements[last]}" if last in replacements else None
+
+
+def _json(url: str, data: bytes) -> dict:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{url}: the endpoint's answer is not SPARQL JSON results") from None
+
+
+def _json_term(value: dict | None) -> Node | None:
+    if value is None:
+        return None
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if "xml:lang" in value:
+        return Literal(value["value"], lang=value["xml:lang"])
+    datatype = value.get("datatype")
+    if datatype and datatype != str(XSD.string):
+        return Literal(value["value"], datatype=datatype)
+    return Literal(value["value"])
+
+
+# --- opening a source --------------------------------------------------------------------------
+
+def open_source(
+    data: Iterable[str | Path] = (),
+    *,
+    store: str = "memory",
+    store_path: str | Path | None = None,
+    endpoint: str | None = None,
+    graph: str | None = None,
+    timeout: float = 60.0,
+    progress_factory=None,
+):
+    """The graph a command works on: local files in memory or in Oxigraph, or an endpoint.
+
+    With no data and no endpoint, the bundled example is loaded. The ontology is
+    always loaded with local data (into its own graph in Oxigraph).
+    """
+    from kg import resources
+    from kg.load import FORMATS_BY_SUFFIX, load_graph
+
+    data = [Path(p) for p in data]
+    if endpoint:
+        if data:
+            raise InputError("give either --data or --endpoint, not both")
+        return EndpointSource(endpoint, graph=graph, timeout=timeout)
+    if store == "memory":
+        return MemorySource(load_graph(data))
+    if store != "oxigraph":
+        raise InputError(f"unknown --store {store!r}; expected memory or oxigraph")
+    source = OxigraphSource(store_path)
+    if not data and not source.is_empty():
+        return source  # a store on disk reused as it is
+    files: list[Path] = []
+    for path in data or [resources.bundled_data_path()]:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMATS_BY_SUFFIX)
+            if any((path / name).exists() for name in ("entities.csv", "relations.csv")):
+                from kg.ingest import ingest_folder
+
+                source.add_graph(ingest_folder(path))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    total = sum(p.stat().st_size for p in files)
+    started = time.monotonic()
+    with (progress_factory(total) if progress_factory else _null_progress()) as advance:
+        for path in files:
+            source.load_file(path, progress=advance)
+    source.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
+    source.load_seconds = time.monotonic() - started
+    return source
+
+
+class _null_progress:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def rows_as_dicts(rows: Rows) -> Iterator[dict[str, Node | None]]:
+    names, values = rows
+    for row in values:
+        yield dict(zip(names, row))
+
+
+def as_source(graph_or_source):
+    """A kg source for an rdflib graph (wrapped in memory) or a source as it is."""
+    return MemorySource(graph_or_source) if isinstance(graph_or_source, Graph) else graph_or_source
+
+
+def select_values(source, template: str, variable: str, terms: Iterable[Node], chunk: int = 400) -> list[dict]:
+    """Run ``template`` (holding ``{values}``) for many terms, a VALUES block at a time."""
+    terms = sorted(set(terms), key=str)
+    rows: list[dict] = []
+    for start in range(0, len(terms), chunk):
+        values = " ".join(term.n3() for term in terms[start : start + chunk])
+        rows.extend(rows_as_dicts(source.select(template.format(values=f"VALUES ?{variable} {{ {values} }}"))))
+    return rows
