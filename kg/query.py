@@ -105,12 +105,13 @@ def resolve_query(name_or_path: str | None, *, expression: str | None = None) ->
     raise QueryError(f"unknown query {name_or_path!r}; bundled queries: {names}")
 
 
-def parse_param(text: str, graph: Graph | None = None) -> tuple[str, URIRef | Literal]:
+def parse_param(text: str, graph=None) -> tuple[str, URIRef | Literal]:
     """``NAME=VALUE`` as a variable name and an RDF term.
 
     VALUE is ``<iri>``, ``prefix:name`` with a kg prefix, an id from the data, a
     typed or quoted literal in Turtle syntax (``"2021"^^xsd:gYear``), a number,
-    or else a plain string literal.
+    or else a plain string literal. ``graph`` (an rdflib graph or a kg.store
+    source) tells ids from strings.
     """
     name, sep, value = text.partition("=")
     name = name.strip().lstrip("$?")
@@ -119,7 +120,7 @@ def parse_param(text: str, graph: Graph | None = None) -> tuple[str, URIRef | Li
     return name, _term(value.strip(), graph)
 
 
-def _term(value: str, graph: Graph | None) -> URIRef | Literal:
+def _term(value: str, graph) -> URIRef | Literal:
     namespaces = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
     namespaces.update(xsd="http://www.w3.org/2001/XMLSchema#", rdfs="http://www.w3.org/2000/01/rdf-schema#")
     if value.startswith("<") and value.endswith(">"):
@@ -134,13 +135,13 @@ def _term(value: str, graph: Graph | None) -> URIRef | Literal:
             term = None
         if not isinstance(term, Literal):
             raise QueryError(f"malformed literal in --param: {value!r}")
-        if term.datatype and not term.datatype.startswith("http"):
+        if term.datatype and not str(term.datatype).startswith("http"):
             raise QueryError(f"unknown datatype prefix in --param: {value!r}")
         return term
     prefix, colon, local = value.partition(":")
     if colon and prefix in namespaces and "/" not in local:
         return URIRef(namespaces[prefix] + local)
-    if graph is not None and re.match(r"^[\w.\-]+$", value) and (DATA[value], None, None) in graph:
+    if graph is not None and re.match(r"^[\w.\-]+$", value) and _is_subject(graph, DATA[value]):
         return DATA[value]
     if re.fullmatch(r"[+-]?\d+", value):
         return Literal(int(value))
@@ -324,13 +325,20 @@ def _display(term) -> str:
     return str(term)
 
 
-def bind_as_values(text: str, params: Iterable[str]) -> str:
+def _is_subject(graph, iri: URIRef) -> bool:
+    if isinstance(graph, Graph):
+        return (iri, None, None) in graph
+    _, rows = graph.select(f"SELECT ?p WHERE {{ {iri.n3()} ?p ?o }} LIMIT 1")
+    return bool(rows)
+
+
+def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
     """``text`` with ``--param`` values bound by a trailing VALUES block, for remote endpoints.
 
     Each value is parsed to an RDF term first and written in N-Triples syntax
     (quotes and braces escaped), so it can only ever be a value.
     """
-    bound = [parse_param(p) for p in params]
+    bound = [parse_param(p, source) for p in params]
     if not bound:
         return text
     names = " ".join(f"?{name}" for name, _ in bound)

@@ -208,8 +208,9 @@ class OxigraphSource(Source):
 
     name = "oxigraph"
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, include_ontology: bool = True) -> None:
         ox = _ox()
+        self.include_ontology = include_ontology
         try:
             self.store = ox.Store(str(path)) if path else ox.Store()
         except OSError as exc:
@@ -270,16 +271,16 @@ class OxigraphSource(Source):
         return names, [tuple(to_rdflib(solution[name]) for name in names) for solution in solutions]
 
     def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
-        from kg.query import QueryResult, parse_param, prepare
+        from kg.query import QueryResult, bind_as_values, prepare
 
         ox = _ox()
         prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
-        substitutions = {ox.Variable(name): to_oxigraph(term) for name, term in (parse_param(p) for p in params)}
         try:
             if isinstance(prepared, tuple):
                 self.store.update(text)
                 return QueryResult(form="UPDATE")
-            result = self.store.query(text, use_default_graph_as_union=True, substitutions=substitutions, prefixes=_prefixes())
+            # pyoxigraph substitutes only projected variables, so bind with VALUES as for endpoints.
+            result = self.store.query(bind_as_values(text, params, self), use_default_graph_as_union=True, prefixes=_prefixes())
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult(form="ASK", boolean=bool(result))
             if isinstance(result, ox.QueryTriples):
@@ -294,13 +295,21 @@ class OxigraphSource(Source):
             raise QueryError(f"query failed: {exc}") from None
 
     def to_graph(self) -> Graph:
+        from kg.namespaces import bind_prefixes
+
+        ox = _ox()
+        skipped = {ox.NamedNode("urn:kg:loads")} | (set() if self.include_ontology else {ox.NamedNode(ONTOLOGY_GRAPH)})
         graph = Graph()
+        bind_prefixes(graph)
         for quad in self.store:
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+            if quad.graph_name not in skipped:
+                graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         return graph
 
     def __len__(self) -> int:
-        return len(self.store)
+        ox = _ox()
+        hidden = [ox.NamedNode("urn:kg:loads")] + ([] if self.include_ontology else [ox.NamedNode(ONTOLOGY_GRAPH)])
+        return len(self.store) - sum(len(list(self.store.quads_for_pattern(None, None, None, g))) for g in hidden)
 
 
 def _prefixes() -> dict[str, str]:
@@ -388,7 +397,7 @@ class EndpointSource(Source):
         prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
         if isinstance(prepared, tuple):
             raise QueryError("SPARQL Update is not sent to endpoints by kg query; use the server's own tools")
-        text = bind_as_values(text, params)
+        text = bind_as_values(text, params, self)
         form = prepared.algebra.name
         if form == "AskQuery":
             document = _json(self.url, self.query(text, "application/sparql-results+json"))
@@ -471,6 +480,7 @@ def open_source(
     endpoint: str | None = None,
     graph: str | None = None,
     timeout: float = 60.0,
+    include_ontology: bool = True,
     progress_factory=None,
 ):
     """The graph a command works on: local files in memory or in Oxigraph, or an endpoint.
@@ -487,10 +497,10 @@ def open_source(
             raise InputError("give either --data or --endpoint, not both")
         return EndpointSource(endpoint, graph=graph, timeout=timeout)
     if store == "memory":
-        return MemorySource(load_graph(data))
+        return MemorySource(load_graph(data, include_ontology=include_ontology))
     if store != "oxigraph":
         raise InputError(f"unknown --store {store!r}; expected memory or oxigraph")
-    source = OxigraphSource(store_path)
+    source = OxigraphSource(store_path, include_ontology=include_ontology)
     if not data and not source.is_empty():
         return source  # a store on disk reused as it is
     files: list[Path] = []
@@ -510,7 +520,8 @@ def open_source(
     with (progress_factory(total) if progress_factory else _null_progress()) as advance:
         for path in files:
             source.load_file(path, progress=advance)
-    source.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
+    if include_ontology:
+        source.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
     source.load_seconds = time.monotonic() - started
     return source
 

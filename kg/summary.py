@@ -20,8 +20,18 @@ class GraphStats:
     statuses: tuple[tuple[str, int], ...]  # (status, attestations)
 
 
-def graph_stats(graph: Graph) -> GraphStats:
-    """Count triples, instances of each kg class and attestations of each status."""
+def graph_stats(source) -> GraphStats:
+    """Count triples, instances of each kg class and attestations of each status.
+
+    ``source`` is an rdflib graph or a kg.store source; large stores and
+    endpoints count with SPARQL aggregates instead of copying the graph.
+    """
+    from kg.store import as_source
+
+    source = as_source(source)
+    if source.name != "memory":
+        return _sparql_stats(source)
+    graph = source.graph
     class_counts: dict[str, int] = {}
     for cls in set(graph.objects(None, RDF.type)):
         if isinstance(cls, URIRef) and str(cls).startswith(str(KG)):
@@ -86,4 +96,27 @@ def describe_entity(graph: Graph, ref: str) -> EntityDescription:
         description=str(description) if description is not None else None,
         claims=claims,
         labels={str(node): label_of(graph, node) for node in named},
+    )
+
+
+_CLASS_COUNTS = """SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  ?x a ?class . FILTER (STRSTARTS(STR(?class), "https://w3id.org/ai-compute-kg/ontology#"))
+  FILTER NOT EXISTS { ?x a <http://www.w3.org/2002/07/owl#Class> }
+} GROUP BY ?class"""
+_STATUS_COUNTS = """SELECT ?status (COUNT(*) AS ?n) WHERE {
+  ?attestation <https://w3id.org/ai-compute-kg/ontology#status> ?status
+} GROUP BY ?status"""
+
+
+def _sparql_stats(source) -> GraphStats:
+    by_count = lambda item: (-item[1], item[0])  # noqa: E731
+    classes = {local_name(cls): int(n) for cls, n in source.select(_CLASS_COUNTS)[1] if cls is not None}
+    # Terms of the ontology itself (statuses, control bases...) are not data.
+    for name in ("ClaimStatus", "ControlBasis", "RivalryKind", "DepartureManner"):
+        classes.pop(name, None)
+    statuses = {local_name(status).lower(): int(n) for status, n in source.select(_STATUS_COUNTS)[1] if status is not None}
+    return GraphStats(
+        triples=len(source),
+        classes=tuple(sorted(classes.items(), key=by_count)),
+        statuses=tuple(sorted(statuses.items(), key=by_count)),
     )

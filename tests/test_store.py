@@ -1,0 +1,214 @@
+"""The back-ends: Oxigraph in memory and on disk, and a real SPARQL server over HTTP.
+
+Every back-end must report exactly the findings of the in-memory default, and
+every planted conflict of a synthetic graph.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.conflicts import find_conflicts, load_rules
+from kg.errors import InputError
+from kg.load import load_graph
+from kg.query import bundled_queries
+from kg.store import EndpointSource, MemorySource, OxigraphSource, open_source
+from kg.synth import SYNTH_AS_OF, generate
+
+pytestmark = pytest.mark.slow
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A real Oxigraph SPARQL server on 127.0.0.1, in memory, for this module."""
+    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("oxigraph serve did not start: " + process.stderr.read().decode(errors="replace"))
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return generate(300, seed=7)
+
+
+def as_dicts(findings):
+    return [f.to_dict() for f in findings]
+
+
+def planted_found(findings, planted) -> bool:
+    rules = {rule.id: rule for rule in load_rules()}
+    found: dict[str, set] = {rule: set() for rule in planted}
+    for finding in findings:
+        found.setdefault(finding.rule, set()).add(tuple(finding.entities[role].id for role in rules[finding.rule].key))
+    return found == planted
+
+
+def test_oxigraph_in_memory_gives_the_same_findings_as_rdflib(bundled_graph):
+    store = open_source(store="oxigraph")
+    assert as_dicts(find_conflicts(store)) == as_dicts(find_conflicts(bundled_graph))
+
+
+def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
+    store = open_source(store="oxigraph")
+    memory = MemorySource(bundled_graph)
+    params = {"entity": "spacex", "org": "starlink", "agent": "elon-musk", "investor": "aws", "investee": "anthropic",
+              "customer": "anthropic", "supplier": "spacex", "claim": "claim:anthropic-buys-compute-from-spacex",
+              "source": "src:analysis-000"}
+    for query in bundled_queries():
+        args = [f"{p.name}={params[p.name]}" for p in query.parameters]
+        if query.name == "rivalries":
+            args = ["org=anthropic"]
+        expected = memory.run(query.text, params=args)
+        got = store.run(query.text, params=args)
+        assert got.variables == expected.variables, query.name
+        assert sorted(map(str, got.rows)) == sorted(map(str, expected.rows)), query.name
+        assert expected.rows, query.name
+
+
+def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic):
+    memory = find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF)
+    assert planted_found(memory, synthetic.planted)
+    store = OxigraphSource()
+    store.add_graph(synthetic.graph)
+    assert as_dicts(find_conflicts(store, as_of=SYNTH_AS_OF)) == as_dicts(memory)
+
+
+def test_store_on_disk_is_reused_without_loading_again(tmp_path, runner):
+    from kg.cli import cli
+
+    path = tmp_path / "store"
+    first = runner.invoke(cli, ["stats", "--store-path", str(path), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    size = len(OxigraphSource(path))
+    second = runner.invoke(cli, ["conflicts", "--store-path", str(path), "--format", "json"])
+    assert second.exit_code == 0 and '"competitor-controlled-supplier"' in second.stdout
+    assert len(OxigraphSource(path)) == size  # nothing loaded twice
+
+
+def test_push_then_conflicts_on_the_server_match_memory(server, runner, bundled_graph, tmp_path, synthetic):
+    from kg.cli import cli
+
+    result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/bundled"])
+    assert result.exit_code == 0, result.output
+    remote = EndpointSource(server, graph="http://example.org/bundled")
+    assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
+    cli_json = runner.invoke(cli, ["conflicts", "--endpoint", server, "--graph", "http://example.org/bundled", "--format", "json"])
+    assert cli_json.exit_code == 0 and "Elon Musk" in cli_json.stdout
+
+    path = tmp_path / "synthetic.nt"
+    synthetic.graph.serialize(path, format="nt", encoding="utf-8")
+    pushed = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/synthetic", "--data", str(path)])
+    assert pushed.exit_code == 0, pushed.output
+    remote = EndpointSource(server, graph="http://example.org/synthetic")
+    findings = find_conflicts(remote, as_of=SYNTH_AS_OF)
+    assert planted_found(findings, synthetic.planted)
+    assert as_dicts(findings) == as_dicts(find_conflicts(load_graph([path]), as_of=SYNTH_AS_OF))
+
+
+def test_rule_files_run_on_the_server_over_the_pushed_derived_facts(server, runner):
+    """The pushed kgr: facts let the .rq rule files run on the server itself."""
+    from kg.cli import cli
+
+    runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/rules"])
+    remote = EndpointSource(server)
+    rule = next(r for r in load_rules() if r.id == "competitor-controlled-supplier")
+    text = rule.query.replace("WHERE {", "FROM <http://example.org/rules> FROM <http://example.org/rules/derived> WHERE {", 1)
+    _, rows = remote.select(text)
+    assert [str(row[0]).rsplit("/", 1)[-1] for row in rows] == ["anthropic"]
+
+
+def test_stats_and_query_over_the_endpoint(server, runner):
+    from kg.cli import cli
+
+    runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/q"])
+    stats = runner.invoke(cli, ["stats", "--endpoint", server, "--graph", "http://example.org/q", "--format", "json"])
+    assert stats.exit_code == 0 and '"ComputeContract": 2' in stats.stdout
+    query = runner.invoke(
+        cli, ["query", "controllers-of", "--param", "org=starlink", "--endpoint", server, "--graph", "http://example.org/q", "--format", "csv"]
+    )
+    assert query.exit_code == 0
+    assert "elon-musk" in query.stdout and "spacex" in query.stdout
+
+
+class _SlowHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        time.sleep(3)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+
+
+def test_unreachable_endpoint_is_one_error_line(runner):
+    from kg.cli import cli
+
+    url = f"http://127.0.0.1:{free_port()}/query"
+    result = runner.invoke(cli, ["conflicts", "--endpoint", url])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"Error: {url}: cannot reach the endpoint: Connection refused"]
+
+
+def test_http_error_is_one_error_line_naming_the_url(server, runner):
+    from kg.cli import cli
+
+    url = server.replace("/query", "/no-such-path")
+    result = runner.invoke(cli, ["stats", "--endpoint", url])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {url}: HTTP 404")
+
+
+def test_server_timeout_is_one_error_line(runner, slow_server):
+    from kg.cli import cli
+
+    result = runner.invoke(cli, ["query", "-e", "ASK {}", "--endpoint", slow_server, "--timeout", "0.5"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {slow_server}: no answer within 0.5 s (timeout)"
+    assert "Traceback" not in result.output
+
+
+def test_bad_endpoint_url_is_refused():
+    with pytest.raises(InputError, match="expected an http"):
+        EndpointSource("ftp://example.org/sparql")
