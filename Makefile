@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 OUT ?= build
 
-.PHONY: demo test install venv docs-cli clean
+.PHONY: demo test install venv docs notebooks bench clean
 
 venv: $(BIN)/python
 
@@ -30,6 +30,15 @@ demo: install
 
 test: install
 	$(BIN)/pytest -p no:cacheprovider
+
+docs: install
+	$(PIP) install --quiet --constraint constraints.txt ".[docs]"
+	$(BIN)/kg docs -o $(OUT)/docs
+	@echo "Ontology reference: $(OUT)/docs/index.html (works offline)"
+
+# Re-run the notebooks and save their (small) outputs.
+notebooks: install
+	$(BIN)/python notebooks/refresh.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -46,15 +46,66 @@ class KgGroup(click.Group):
                 raise CommandError(str(exc)) from None
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    ctx.meta.setdefault("kg.source", {})[param.name] = value
+    return value
+
+
 def data_option(command):
-    return click.option(
-        "--data",
-        "data",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="RDF file (by extension) or folder of RDF files and/or entities.csv + relations.csv; "
-        "repeatable. Default: the bundled example data.",
-    )(command)
+    """--data, and where the graph lives: --store, --store-path, --endpoint, --graph, --timeout."""
+    options = [
+        click.option(
+            "--data",
+            "data",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="RDF file (by extension) or folder of RDF files and/or entities.csv + relations.csv; "
+            "repeatable. Default: the bundled example data.",
+        ),
+        click.option(
+            "--store",
+            type=click.Choice(["memory", "oxigraph"]),
+            default="memory",
+            show_default=True,
+            expose_value=False,
+            callback=_remember,
+            help="Where local data is loaded: rdflib in memory, or Oxigraph (large graphs).",
+        ),
+        click.option(
+            "--store-path",
+            type=click.Path(file_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_remember,
+            help="Keep the Oxigraph store in this folder, reused by later runs (implies --store oxigraph).",
+        ),
+        click.option(
+            "--endpoint",
+            metavar="URL",
+            expose_value=False,
+            callback=_remember,
+            help="Read the graph from this SPARQL 1.1 endpoint instead of local files.",
+        ),
+        click.option(
+            "--graph",
+            "graph_iri",
+            metavar="IRI",
+            expose_value=False,
+            callback=_remember,
+            help="With --endpoint: the named graph to read (sent as default-graph-uri).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=60.0,
+            show_default=True,
+            expose_value=False,
+            callback=_remember,
+            help="With --endpoint: seconds to wait for each answer.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -63,10 +114,44 @@ def format_option(*choices: str, default: str = "table"):
     )
 
 
-def load(data, *, include_ontology: bool = True):
-    from kg.load import load_graph
+def load_source(data, *, include_ontology: bool = True):
+    """The source the command's options name: local files (memory or Oxigraph) or an endpoint."""
+    from kg.store import open_source
 
-    return load_graph(data, include_ontology=include_ontology)
+    options = click.get_current_context().meta.get("kg.source", {})
+    store = "oxigraph" if options.get("store_path") else options.get("store", "memory")
+    progress = None
+    if store == "oxigraph" and sys.stderr.isatty():
+        progress = lambda total: _progress_bar(total)  # noqa: E731
+    return open_source(
+        data,
+        store=store,
+        store_path=options.get("store_path"),
+        endpoint=options.get("endpoint"),
+        graph=options.get("graph_iri"),
+        timeout=options.get("timeout") or 60.0,
+        include_ontology=include_ontology,
+        progress_factory=progress,
+    )
+
+
+def load(data, *, include_ontology: bool = True):
+    """An rdflib graph of what the options name, for the stages that need one."""
+    return load_source(data, include_ontology=include_ontology).to_graph()
+
+
+class _progress_bar:
+    """A byte-count progress bar on stderr while a large file streams into Oxigraph."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = click.progressbar(length=total, label="Loading", file=sys.stderr, show_eta=True)
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self.bar.update
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -97,7 +182,7 @@ def stats(data, output_format):
     """
     from kg.summary import graph_stats
 
-    result = graph_stats(load(data, include_ontology=False))
+    result = graph_stats(load_source(data, include_ontology=False))
     if output_format == "json":
         click.echo(json.dumps({"triples": result.triples, "classes": dict(result.classes), "statuses": dict(result.statuses)}, indent=2))
         return
@@ -185,9 +270,10 @@ def validate(data, output_format):
 @click.option(
     "--format",
     "export_format",
-    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "csv"]),
+    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "graphml", "gexf", "csv"]),
     help="Output format (default: from the file extension). csv writes entities.csv, relations.csv "
-    "and sources.csv into the folder -o names.",
+    "and sources.csv into the folder -o names. graphml and gexf write the agent network (agents as "
+    "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd.",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
 @data_option
@@ -202,6 +288,7 @@ def export(output, export_format, with_ontology, data):
         kg export -o graph.jsonld
         kg export -o graph.nt --data my-graph.ttl
         kg export --format csv -o my-sheet/
+        kg export -o network.graphml
     """
     from kg.export import export_graph
 
@@ -271,8 +358,7 @@ def conflicts(as_of, min_status, rule_ids, output_format, fail_on_findings, data
     from kg.rules import check_min_status, parse_as_of
 
     as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
-    graph = load(data)
-    findings = find_conflicts(graph, as_of=as_of_date, min_status=min_status, rules=rule_ids or None)
+    findings = find_conflicts(load_source(data), as_of=as_of_date, min_status=min_status, rules=rule_ids or None)
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
     click.echo(format_findings(findings, output_format, as_of=as_of_date, min_status=min_status, width=width))
     if fail_on_findings and findings:
@@ -298,10 +384,10 @@ def query(query, expression, params, output_format, allow_update, allow_service,
         kg query controllers-of --param org=starlink
         kg query -e 'SELECT ?lab WHERE { ?lab a kg:AILab }' --format csv
     """
-    from kg.query import format_result, resolve_query, run_query
+    from kg.query import format_result, resolve_query
 
     _, text = resolve_query(query, expression=expression)
-    result = run_query(load(data), text, params=params, allow_update=allow_update, allow_service=allow_service)
+    result = load_source(data).run(text, params=params, allow_update=allow_update, allow_service=allow_service)
     click.echo(format_result(result, output_format))
 
 
@@ -383,6 +469,118 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
     for note in summary.notes:
         click.echo(note, err=True)
     click.echo(f"Wrote {output} ({summary.nodes:,} nodes, {summary.edges:,} claims, {summary.findings} finding(s))", err=True)
+
+
+@cli.command()
+@click.option("--as-of", "as_of", metavar="DATE", help="Date the claims must hold at: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
+@click.option(
+    "--min-status",
+    default="rumored",
+    show_default=True,
+    metavar="STATUS",
+    help="Ignore claims weaker than this: rumored, reported or confirmed (denied never counts).",
+)
+@click.option("--path", "path", nargs=2, metavar="FROM TO", help="Also show the shortest chain of control and investment claims joining two entities.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows of the controller and broker lists.")
+@format_option("table", "json")
+@data_option
+def analyze(as_of, min_status, path, top, output_format, data):
+    """Network metrics: supply concentration, key controllers, conflict brokers.
+
+    Per AI lab: its active compute suppliers and the Herfindahl-Hirschman index
+    of its supply (0-10,000; over capacity in MW when every contract gives it,
+    else over contract count). Controllers: who reaches the most suppliers
+    through control chains. Brokers: betweenness on the conflict findings'
+    evidence. "Active" means what it means to `kg conflicts`.
+
+    \b
+    Example:
+        kg analyze
+        kg analyze --as-of 2024 --min-status reported --format json
+        kg analyze --path starlink xai
+    """
+    from kg.network import analyze as analyze_network
+    from kg.network import format_report
+
+    report = analyze_network(load(data), as_of=as_of, min_status=min_status, path=path or None, top=top)
+    click.echo(format_report(report, output_format))
+
+
+@cli.command()
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Folder to write index.html into (created if missing).")
+def docs(output):
+    """Write the ontology's HTML reference (pyLODE): every class, property and individual.
+
+    The page shows each term's definition and its alignments (subclass of,
+    exact and close matches) and loads nothing from the network.
+
+    \b
+    Example:
+        kg docs -o build/docs
+    """
+    from kg.docs import build_docs
+
+    summary = build_docs(output)
+    click.echo(f"Wrote {summary.path} ({summary.terms} terms)", err=True)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL", help="SPARQL query URL of the store to load into.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="Named graph for the data (default: the default graph).")
+@click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
+@click.option("--update-url", metavar="URL", help="SPARQL Update URL, used when the server has no Graph Store Protocol.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Date of the derived facts (default: today).")
+@click.option("--min-status", default="rumored", show_default=True, metavar="STATUS", help="Minimum status of the derived facts.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file or folder to push (repeatable). Default: the bundled example data.",
+)
+def push(endpoint, graph_iri, store_url, update_url, timeout, as_of, min_status, data):
+    """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
+
+    Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
+    Oxigraph it is guessed from --endpoint), else SPARQL Update. The derived
+    facts go to their own graph (IRI/derived, or urn:kg:derived).
+
+    \b
+    Example:
+        oxigraph serve --location store --bind 127.0.0.1:7878 &
+        kg push --endpoint http://127.0.0.1:7878/query
+        kg conflicts --endpoint http://127.0.0.1:7878/query
+    """
+    from kg.push import push as push_data
+
+    report = push_data(
+        data, endpoint, graph=graph_iri, store_url=store_url, update_url=update_url, timeout=timeout, as_of=as_of, min_status=min_status
+    )
+    where = f"graph <{report.data_graph}>" if report.data_graph else "the default graph"
+    click.echo(f"Pushed {report.data_triples} triples to {where} and {report.derived_triples} derived triples to <{report.derived_graph}> ({report.method}).")
+
+
+@cli.command()
+@click.option("--orgs", type=click.IntRange(min=20), required=True, help="About how many organizations to generate.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same graph.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="RDF file to write (format by extension).")
+@click.option("--planted", "planted_path", type=click.Path(path_type=Path), help="Also write the planted findings as JSON here.")
+def synth(orgs, seed, output, planted_path):
+    """Write a fictional industry graph with a known number of planted conflicts.
+
+    The background can fire no rule; each planted structure makes exactly one
+    finding, valid for any --as-of from 2025 on. About 22 triples per organization.
+
+    \b
+    Example:
+        kg synth --orgs 5000 --seed 1 -o synthetic.nt --planted planted.json
+        kg conflicts --as-of 2025-06-30 --data synthetic.nt --store oxigraph
+    """
+    from kg.synth import write_synthetic
+
+    counts = write_synthetic(orgs, seed=seed, output=output, planted_path=planted_path)
+    click.echo(f"Wrote {output}: {counts['triples']} triples, {counts['planted']} planted findings.", err=True)
 
 
 def main() -> None:

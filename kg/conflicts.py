@@ -125,7 +125,7 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     states = claim_states(source, as_of=as_of_date, min_status=min_status)
     control = ControlGraph(states)
     derived = derive_facts(states, control)
-    _add_agent_types(source, derived, {node for state in states for node in (state.subject, state.object) if node})
+    derived += _agent_types(source, {node for state in states for node in (state.subject, state.object) if node})
     run_rule = _rule_runner(derived, native=source.name == "memory")
     context = _Context(states, control)
     candidates_by_rule = []
@@ -152,12 +152,11 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     )
 
 
-def _add_agent_types(source, derived, agents) -> None:
-    """Copy the kg types of the agents in claims, which rules test (``?x a kg:AILab``)."""
+def _agent_types(source, agents) -> list[tuple]:
+    """The kg types of the agents in claims, which rules test (``?x a kg:AILab``)."""
     from rdflib import RDF
 
-    for agent, cls in source.agent_types(agents):
-        derived.add((agent, RDF.type, cls))
+    return [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
 
 
 def _rule_runner(derived, *, native: bool):
@@ -167,15 +166,19 @@ def _rule_runner(derived, *, native: bool):
     Oxigraph is the faster one for the large graphs the other back-ends hold.
     """
     if native:
+        from kg.rules import derived_graph
+
+        graph = derived_graph(derived)
+
         def run(query: str):
-            for row in derived.query(query):
+            for row in graph.query(query):
                 yield {str(var): value for var, value in row.asdict().items()}
 
         return run
     from kg.store import OxigraphSource
 
     store = OxigraphSource()
-    store.add_graph(derived)
+    store.add_triples(derived)
 
     def run_oxigraph(query: str):
         names, rows = store.select(query)

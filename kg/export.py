@@ -27,6 +27,11 @@ _FORMAT_BY_SUFFIX = {ext: name for name, (_, ext) in RDF_EXPORT_FORMATS.items()}
 }
 
 
+#: Agent-level network formats for Gephi and yEd (claims as edges; see kg.network).
+NETWORK_FORMATS = ("graphml", "gexf")
+_NETWORK_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf"}
+
+
 def export_format_for(path: str | Path, requested: str | None) -> str:
     """The export format: the one asked for, else the one the file extension names."""
     if requested:
@@ -80,6 +85,12 @@ def export_graph(graph: Graph, path: str | Path, export_format: str | None = Non
         from kg.sheets import export_sheets
 
         export_sheets(graph, path)
+        return export_format
+    if export_format in NETWORK_FORMATS or (export_format is None and Path(path).suffix.lower() in _NETWORK_SUFFIXES):
+        from kg.network import export_network  # networkx only when asked for
+
+        export_format = export_format or _NETWORK_SUFFIXES[Path(path).suffix.lower()]
+        export_network(graph, path, export_format)
         return export_format
     export_format = export_format_for(path, export_format)
     write_atomically(path, serialize_graph(graph, export_format))

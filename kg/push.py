@@ -43,11 +43,11 @@ def push(
     derives its own and does not need them.
     """
     from kg.load import load_graph
-    from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, parse_as_of
+    from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, derived_graph, parse_as_of
 
     local = load_graph(list(data))  # the ontology comes with the data, as for local commands
     states = claim_states(local, as_of=parse_as_of(as_of), min_status=check_min_status(min_status))
-    derived: Graph = derive_facts(states, ControlGraph(states))
+    derived: Graph = derived_graph(derive_facts(states, ControlGraph(states)))
     target = EndpointSource(endpoint, timeout=timeout)
     method = target.push(local, target_graph=graph, store_url=store_url, update_url=update_url)
     derived_graph = derived_graph_name(graph)

@@ -205,10 +205,9 @@ DERIVED_EDGES = {
 }
 
 
-def derive_facts(states: list[ClaimState], control: ControlGraph) -> Graph:
-    """The derived graph the rule queries read beside the data."""
-    derived = Graph()
-    derived.bind("kgr", DERIVED)
+def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """The derived triples the rule queries read beside the data (kept apart from it)."""
+    derived: set[tuple[URIRef, URIRef, URIRef]] = set()
     agents: set[URIRef] = set()
     for state in states:
         if state.subject is None or state.object is None:
@@ -224,4 +223,13 @@ def derive_facts(states: list[ClaimState], control: ControlGraph) -> Graph:
     for agent in agents:
         for controlled in control.reachable(agent):
             derived.add((agent, DERIVED.controls, controlled))
-    return derived
+    return list(derived)  # order does not matter: findings are grouped and sorted afterwards
+
+
+def derived_graph(triples) -> Graph:
+    """The derived triples as an rdflib graph (for rdflib's engine, or to push)."""
+    graph = Graph()
+    graph.bind("kgr", DERIVED)
+    for triple in triples:
+        graph.add(triple)
+    return graph
