@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 OUT ?= build
 
-.PHONY: demo test install venv docs notebooks bench clean
+.PHONY: demo test install venv docs notebooks bench readme clean
 
 venv: $(BIN)/python
 
@@ -40,9 +40,17 @@ docs: install
 notebooks: install
 	$(BIN)/python notebooks/refresh.py
 
+# Load and conflict times per back-end on synthetic graphs (minutes; not part of the tests).
+bench: install
+	$(BIN)/python bench/conflicts_bench.py
+
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info
 
 # Regenerate the RDF/XML copy of the ontology after editing ontology/kg.ttl.
 ontology/kg.owl: ontology/kg.ttl venv
 	$(BIN)/python ontology/make_rdfxml.py
+
+# Rewrite the command reference in README.md from `kg --help` (tests/test_readme.py checks it).
+readme: install
+	$(BIN)/python -c "import re, pathlib; from kg.cli import cli_reference; p = pathlib.Path('README.md'); t = p.read_text(encoding='utf-8'); start, end = '<!-- cli-reference:start -->', '<!-- cli-reference:end -->'; p.write_text(t[: t.index(start) + len(start)] + '\n' + cli_reference() + '\n' + t[t.index(end):], encoding='utf-8')"

@@ -583,5 +583,17 @@ def synth(orgs, seed, output, planted_path):
     click.echo(f"Wrote {output}: {counts['triples']} triples, {counts['planted']} planted findings.", err=True)
 
 
+def cli_reference() -> str:
+    """The README's command reference: ``kg --help`` and each command's help, in Markdown."""
+    parts = []
+    ctx = click.Context(cli, info_name="kg", max_content_width=100, terminal_width=100)
+    parts.append("```text\n$ kg --help\n" + cli.get_help(ctx).rstrip() + "\n```")
+    for name in sorted(cli.commands):
+        command = cli.commands[name]
+        sub = click.Context(command, info_name=f"kg {name}", parent=ctx, max_content_width=100, terminal_width=100)
+        parts.append(f"### kg {name}\n\n```text\n$ kg {name} --help\n" + command.get_help(sub).rstrip() + "\n```")
+    return "\n\n".join(parts)
+
+
 def main() -> None:
     cli(prog_name="kg")
