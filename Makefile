@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
-OUT ?= build
+OUT ?= out
 
 .PHONY: demo test install venv docs notebooks bench readme clean
 

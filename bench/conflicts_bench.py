@@ -51,8 +51,8 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None) -> di
     else:
         from kg.push import push
 
-        push([path], endpoint, graph="urn:bench")
-        source = EndpointSource(endpoint, graph="urn:bench", timeout=600)
+        push([path], endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
+        source = EndpointSource(endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
     loaded = time.perf_counter()
     findings = find_conflicts(source, as_of=AS_OF)
     done = time.perf_counter()
@@ -60,8 +60,16 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None) -> di
         "load_s": loaded - started,
         "conflicts_s": done - loaded,
         "findings": len(findings),
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": peak_memory_mib(),
     }
+
+
+def peak_memory_mib() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's, kept across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def direct_pyoxigraph(path: Path) -> float:

@@ -516,7 +516,7 @@ def docs(output):
 
     \b
     Example:
-        kg docs -o build/docs
+        kg docs -o out/docs
     """
     from kg.docs import build_docs
 
@@ -586,11 +586,14 @@ def synth(orgs, seed, output, planted_path):
 def cli_reference() -> str:
     """The README's command reference: ``kg --help`` and each command's help, in Markdown."""
     parts = []
-    ctx = click.Context(cli, info_name="kg", max_content_width=100, terminal_width=100)
+    # The same settings as a real run (click caches the help option once a command has run).
+    ctx = click.Context(cli, info_name="kg", max_content_width=100, terminal_width=100, help_option_names=["-h", "--help"])
     parts.append("```text\n$ kg --help\n" + cli.get_help(ctx).rstrip() + "\n```")
     for name in sorted(cli.commands):
         command = cli.commands[name]
-        sub = click.Context(command, info_name=f"kg {name}", parent=ctx, max_content_width=100, terminal_width=100)
+        sub = click.Context(
+            command, info_name=name, parent=ctx, max_content_width=100, terminal_width=100, help_option_names=["-h", "--help"]
+        )
         parts.append(f"### kg {name}\n\n```text\n$ kg {name} --help\n" + command.get_help(sub).rstrip() + "\n```")
     return "\n\n".join(parts)
 

@@ -363,7 +363,7 @@ def _investor_supplier_overlap(n, ent, ev, via) -> str:
 
 def _investor_controls_rival(n, ent, ev, via) -> str:
     if ent["investor"].iri == ent["rival"].iri:
-        return f"{n['investor']} invests in {n['investee']}, which is its own rival."
+        return f"{n['investor']} invests in its own rival {n['investee']}."
     return f"{n['investor']} invests in {n['investee']} and controls {n['rival']}{via('investor>rival')}, a rival of {n['investee']}."
 
 

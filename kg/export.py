@@ -41,7 +41,8 @@ def export_format_for(path: str | Path, requested: str | None) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in _FORMAT_BY_SUFFIX:
         return _FORMAT_BY_SUFFIX[suffix]
-    raise UsageError(f"{path}: cannot tell the format from extension {suffix or '(none)'!r}; pass --format")
+    known = ", ".join(sorted(_FORMAT_BY_SUFFIX))
+    raise UsageError(f"{path}: cannot tell the format from extension {suffix or '(none)'!r}; use one of {known} (kg export also takes --format)")
 
 
 def serialize_graph(graph: Graph, export_format: str) -> bytes:
@@ -69,11 +70,20 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder {folder} does not exist")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
+        os.chmod(temp_name, 0o644)  # mkstemp makes files private; outputs are meant to be shared
         os.replace(temp_name, path)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

@@ -153,6 +153,16 @@ def _local_jsonld(path: Path, data: bytes) -> str:
                     local_context = json.loads(resources.context_path().read_text("utf-8"))["@context"]
                 return local_context
             raise InputError(f"{path}: JSON-LD context {value!r} is remote; kg does not fetch it (inline the context instead)")
+        if isinstance(value, dict):
+            # @import and the scoped contexts of term definitions may name remote documents too.
+            result = {}
+            for key, item in value.items():
+                if key == "@import":
+                    raise InputError(f"{path}: JSON-LD @import {item!r} is remote; kg does not fetch it (inline the context instead)")
+                if isinstance(item, dict) and "@context" in item:
+                    item = {**item, "@context": inline_context(item["@context"])}
+                result[key] = item
+            return result
         return value
 
     return json.dumps(inline(document))

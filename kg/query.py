@@ -238,7 +238,7 @@ def run_query(
 ) -> QueryResult:
     """Run SPARQL ``text`` on ``graph`` with ``--param`` values bound as RDF terms."""
     prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
-    bindings = dict(parse_param(p, graph) for p in params)
+    bindings = dict(parse_param(p, graph) for p in check_params(text, params))
     try:
         if isinstance(prepared, tuple):
             graph.update(text, initBindings=bindings)
@@ -249,6 +249,13 @@ def run_query(
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             return QueryResult(form=result.type, graph=result.graph)
         variables = tuple(str(v) for v in result.vars)
+        if re.search(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", text, re.IGNORECASE):
+            # rdflib returns SELECT * variables in set order; use their order in the text.
+            order = {name: _first_use(text, name) for name in variables}
+            variables = tuple(sorted(variables, key=order.get))
+            return QueryResult(
+                form="SELECT", variables=variables, rows=tuple(tuple(row[v] for v in variables) for row in result)
+            )
         # rdflib evaluates lazily: errors surface while the rows are read.
         return QueryResult(form="SELECT", variables=variables, rows=tuple(tuple(row) for row in result))
     except QueryError:
@@ -325,6 +332,21 @@ def _display(term) -> str:
     return str(term)
 
 
+def _first_use(text: str, name: str) -> int:
+    match = re.search(rf"[?$]{re.escape(name)}\b", text)
+    return match.start() if match else len(text)
+
+
+def check_params(text: str, params: Iterable[str]) -> list[str]:
+    """``params`` unchanged, or a QueryError naming a parameter the query does not use."""
+    params = list(params)
+    for param in params:
+        name = param.partition("=")[0].strip().lstrip("$?")
+        if _NAME.match(name) and not re.search(rf"[?$]{re.escape(name)}\b", text):
+            raise QueryError(f"unknown --param {name!r}: the query has no variable ?{name}")
+    return params
+
+
 def _is_subject(graph, iri: URIRef) -> bool:
     if isinstance(graph, Graph):
         return (iri, None, None) in graph
@@ -338,7 +360,7 @@ def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
     Each value is parsed to an RDF term first and written in N-Triples syntax
     (quotes and braces escaped), so it can only ever be a value.
     """
-    bound = [parse_param(p, source) for p in params]
+    bound = [parse_param(p, source) for p in check_params(text, params)]
     if not bound:
         return text
     names = " ".join(f"?{name}" for name, _ in bound)

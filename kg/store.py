@@ -202,8 +202,8 @@ class OxigraphSource(Source):
     """A pyoxigraph store, in memory or on disk (``path``), for 10^6–10^8 triples.
 
     Files are bulk-loaded into the default graph (quads keep their graphs; queries
-    read the union). A store on disk remembers what it loaded, so a second run
-    with the same files loads nothing again.
+    read the union). A store on disk is reused as it is by a run without data,
+    and emptied and loaded again by a run with data, so it never mixes two runs.
     """
 
     name = "oxigraph"
@@ -221,15 +221,15 @@ class OxigraphSource(Source):
     def is_empty(self) -> bool:
         return len(self.store) == 0
 
+    def clear(self) -> None:
+        self.store.clear()
+
     def load_file(self, path: Path, *, graph: str | None = None, progress=None) -> None:
         """Bulk-load one RDF file; ``progress(bytes_read)`` is called as it streams in."""
         from kg.load import _location, _reason, rdf_format_for
 
         ox = _ox()
         rdf_format = rdf_format_for(path)
-        marker = (ox.NamedNode(path.resolve().as_uri()), ox.NamedNode("urn:kg:loaded"), ox.Literal(_stamp(path)))
-        if self.path and marker in set(self.store.quads_for_pattern(*marker, ox.NamedNode("urn:kg:loads"))):
-            return
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         if rdf_format not in _OX_FORMATS:  # JSON-LD: kg's loader resolves its context offline
             from kg.load import parse_rdf_file
@@ -251,8 +251,6 @@ class OxigraphSource(Source):
                 raise InputError(f"{_location(path, exc)}: not valid {rdf_format}: {_reason(exc)}") from None
             except OSError as exc:
                 raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if self.path:
-            self.store.add(ox.Quad(*marker, ox.NamedNode("urn:kg:loads")))
 
     def add_graph(self, rdf: Graph, *, graph_name: str | None = None) -> None:
         """Add an rdflib graph (an ingested sheet, a JSON-LD file) to the store."""
@@ -334,7 +332,7 @@ class OxigraphSource(Source):
         from kg.namespaces import bind_prefixes
 
         ox = _ox()
-        skipped = {ox.NamedNode("urn:kg:loads")} | (set() if self.include_ontology else {ox.NamedNode(ONTOLOGY_GRAPH)})
+        skipped = set() if self.include_ontology else {ox.NamedNode(ONTOLOGY_GRAPH)}
         graph = Graph()
         bind_prefixes(graph)
         for quad in self.store:
@@ -344,7 +342,7 @@ class OxigraphSource(Source):
 
     def __len__(self) -> int:
         ox = _ox()
-        hidden = [ox.NamedNode("urn:kg:loads")] + ([] if self.include_ontology else [ox.NamedNode(ONTOLOGY_GRAPH)])
+        hidden = [] if self.include_ontology else [ox.NamedNode(ONTOLOGY_GRAPH)]
         return len(self.store) - sum(len(list(self.store.quads_for_pattern(None, None, None, g))) for g in hidden)
 
 
@@ -359,11 +357,6 @@ def _prefixes() -> dict[str, str]:
         owl="http://www.w3.org/2002/07/owl#",
     )
     return prefixes
-
-
-def _stamp(path: Path) -> str:
-    stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 class _CountingReader:
@@ -423,8 +416,19 @@ class EndpointSource(Source):
 
     def select(self, query: str) -> Rows:
         document = _json(self.url, self.query(query, "application/sparql-results+json"))
-        names = tuple(document.get("head", {}).get("vars", []))
-        rows = [tuple(_json_term(binding.get(name)) for name in names) for binding in document.get("results", {}).get("bindings", [])]
+        try:
+            names = tuple(str(name) for name in document["head"]["vars"])
+            bindings = document["results"]["bindings"]
+            rows = [tuple(_json_term(binding.get(name)) for name in names) for binding in bindings]
+        except (KeyError, TypeError, AttributeError):
+            raise InputError(f"{self.url}: the endpoint's answer is not SPARQL JSON results for a SELECT") from None
+        expected = _projected(query)
+        if expected and not set(expected) <= set(names):
+            missing = ", ".join("?" + name for name in expected if name not in names)
+            raise InputError(f"{self.url}: the endpoint's answer lacks the variables {missing}")
+        if expected and tuple(expected) != names:
+            rows = [tuple(row[names.index(name)] for name in expected) for row in rows]
+            names = tuple(expected)
         return names, rows
 
     def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
@@ -439,32 +443,42 @@ class EndpointSource(Source):
             document = _json(self.url, self.query(text, "application/sparql-results+json"))
             return QueryResult(form="ASK", boolean=bool(document.get("boolean")))
         if form in ("ConstructQuery", "DescribeQuery"):
-            graph = Graph().parse(data=self.query(text, "application/n-triples"), format="nt")
-            return QueryResult(form="CONSTRUCT", graph=graph)
+            return QueryResult(form="CONSTRUCT", graph=self._graph_answer(self.query(text, "application/n-triples")))
         names, rows = self.select(text)
         return QueryResult(form="SELECT", variables=names, rows=tuple(rows))
 
-    def to_graph(self) -> Graph:
-        data = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples")
+    def _graph_answer(self, data: bytes) -> Graph:
         try:
             return Graph().parse(data=data, format="nt")
-        except Exception as exc:
-            raise InputError(f"{self.url}: the endpoint's answer is not N-Triples: {str(exc)[:120]}") from None
+        except Exception as exc:  # rdflib's parsers raise many unrelated types
+            raise InputError(f"{self.url}: the endpoint's answer is not N-Triples: {' '.join(str(exc).split())[:120]}") from None
+
+    def to_graph(self) -> Graph:
+        return self._graph_answer(self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples"))
 
     # writing (kg push)
     def push(self, graph: Graph, *, target_graph: str | None, store_url: str | None = None, update_url: str | None = None) -> str:
-        """Load ``graph`` into the endpoint: Graph Store Protocol, else SPARQL Update. Returns the method used."""
+        """Replace ``target_graph`` (or the default graph) at the endpoint with ``graph``.
+
+        Uses the Graph Store Protocol (PUT) where the server offers it, else SPARQL
+        Update (DROP, then INSERT DATA in chunks). Blank nodes are replaced by IRIs
+        first, since a blank node's label holds only within one request. Returns
+        the method used.
+        """
+        graph = graph.skolemize(authority="https://w3id.org", basepath="/ai-compute-kg/genid/")
         body = graph.serialize(format="nt", encoding="utf-8")
         store = store_url or _guess(self.url, {"query": "store", "sparql": "store"})
         if store:
             url = store + ("?" + urllib.parse.urlencode({"graph": target_graph}) if target_graph else "?default")
             try:
-                self._request(url, body, "application/n-triples", "*/*")
+                self._request(url, body, "application/n-triples", "*/*", method="PUT")
                 return f"Graph Store Protocol at {store}"
             except InputError as exc:
-                if "HTTP 404" not in str(exc) and "HTTP 405" not in str(exc) and "HTTP 415" not in str(exc):
+                if not any(f"HTTP {code}" in str(exc) for code in (404, 405, 415)):
                     raise
         update = update_url or _guess(self.url, {"query": "update", "sparql": "update"}) or self.url
+        drop = f"DROP SILENT GRAPH <{target_graph}>" if target_graph else "DROP SILENT DEFAULT"
+        self._request(update, urllib.parse.urlencode({"update": drop}).encode(), "application/x-www-form-urlencoded", "*/*")
         lines = body.decode("utf-8").splitlines()
         for start in range(0, len(lines), 5000):
             chunk = "\n".join(lines[start : start + 5000])
@@ -485,9 +499,22 @@ def _guess(url: str, replacements: dict[str, str]) -> str | None:
 
 def _json(url: str, data: bytes) -> dict:
     try:
-        return json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{url}: the endpoint's answer is not SPARQL JSON results") from None
+        document = None
+    if not isinstance(document, dict):
+        raise InputError(f"{url}: the endpoint's answer is not SPARQL JSON results")
+    return document
+
+
+def _projected(query: str) -> list[str]:
+    """The variables a SELECT projects, in order (empty if it cannot be told)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return [str(v) for v in prepareQuery(query).algebra.get("PV", [])]
+    except Exception:  # the server judges queries kg cannot parse
+        return []
 
 
 def _json_term(value: dict | None) -> Node | None:
@@ -539,6 +566,7 @@ def open_source(
     source = OxigraphSource(store_path, include_ontology=include_ontology)
     if not data and not source.is_empty():
         return source  # a store on disk reused as it is
+    source.clear()  # new data replaces what an earlier run left, never mixes with it
     files: list[Path] = []
     for path in data or [resources.bundled_data_path()]:
         if path.is_dir():

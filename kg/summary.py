@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, Graph, URIRef
@@ -71,7 +72,8 @@ def resolve_entity(graph: Graph, ref: str) -> URIRef:
         prefix, sep, name = ref.partition(":")
         if sep and prefix in PREFIXES:
             candidates.append(URIRef(str(PREFIXES[prefix]) + name))
-        candidates.append(DATA[ref])
+        if re.fullmatch(r"[\w.\-]+", ref):  # an id; anything else can only be a label
+            candidates.append(DATA[ref])
     for candidate in candidates:
         if (candidate, None, None) in graph or (None, None, candidate) in graph:
             return candidate

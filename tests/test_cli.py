@@ -137,3 +137,12 @@ def test_export_unknown_extension_asks_for_a_format(runner, tmp_path):
 
     result = runner.invoke(cli, ["export", "-o", str(tmp_path / "graph.weird")])
     assert result.exit_code == 2 and "--format" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "ttl"], ["viz"]])
+def test_output_that_is_a_folder_is_one_error_line(runner, tmp_path, command):
+    from kg.cli import cli
+
+    result = runner.invoke(cli, [*command, "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {tmp_path}: is a folder; give a file name"

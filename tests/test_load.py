@@ -47,6 +47,8 @@ BAD_INPUTS = [
     ("broken.jsonld", '{"@id": "urn:a",\n "urn:p": }', "broken.jsonld:2"),
     ("remote.jsonld", '{"@context": "https://example.org/context.jsonld", "@id": "urn:a"}', "remote"),
     ("broken.nq", "<urn:a> <urn:p> .\n", "broken.nq"),
+    ("import.jsonld", '{"@context": {"@import": "http://127.0.0.1:9/c.jsonld"}, "@id": "urn:a"}', "@import"),
+    ("scoped.jsonld", '{"@context": {"t": {"@id": "urn:t", "@context": "http://127.0.0.1:9/c.jsonld"}}, "@id": "urn:a"}', "remote"),
 ]
 
 

@@ -202,6 +202,7 @@ def test_update_is_allowed_only_with_the_opt_in(bundled_data_only):
         (["query", "no-such-query"], "no-such-query"),
         (["query", "entity", "--param", "entity"], "--param"),
         (["query", "missing-file.rq"], "missing-file.rq"),
+        (["query", "entity", "--param", "id=anthropic"], "no variable ?id"),
     ],
 )
 def test_cli_bad_query_gives_one_error_line_and_exit_2(runner, args, needle):

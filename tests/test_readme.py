@@ -13,6 +13,7 @@ def test_readme_command_reference_is_current():
     text = (REPO / "README.md").read_text(encoding="utf-8")
     block = text[text.index(START) + len(START) : text.index(END)].strip()
     assert block == cli_reference().strip(), "run `make readme` to regenerate the command reference"
+    assert "Usage: kg kg" not in block and "Usage: kg conflicts [OPTIONS]" in block
 
 
 def test_quick_start_is_the_two_make_commands():

@@ -117,6 +117,43 @@ def test_store_on_disk_is_reused_without_loading_again(tmp_path, runner):
     assert len(OxigraphSource(path)) == size  # nothing loaded twice
 
 
+def test_store_path_with_new_data_replaces_what_it_held(tmp_path, runner):
+    from kg.cli import cli
+
+    sheet = tmp_path / "one.ttl"
+    sheet.write_text(
+        "@prefix kgd: <https://w3id.org/ai-compute-kg/data/> . kgd:solo-lab a <https://w3id.org/ai-compute-kg/ontology#AILab> .",
+        encoding="utf-8",
+    )
+    path = tmp_path / "store"
+    runner.invoke(cli, ["stats", "--store-path", str(path)])  # the bundled data
+    result = runner.invoke(cli, ["stats", "--store-path", str(path), "--data", str(sheet), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"AILab": 1' in result.stdout and "ComputeContract" not in result.stdout
+
+
+def test_push_twice_replaces_the_graph(server, runner):
+    from kg.cli import cli
+
+    for _ in range(2):
+        result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/twice"])
+        assert result.exit_code == 0, result.output
+    remote = EndpointSource(server, graph="http://example.org/twice")
+    assert len(remote) == len(load_graph())
+
+
+def test_push_through_sparql_update_keeps_every_attestation(server, runner, bundled_graph):
+    from kg.cli import cli
+
+    store_url = server.replace("/query", "/no-store-here")
+    update_url = server.replace("/query", "/update")
+    args = ["push", "--endpoint", server, "--graph", "http://example.org/upd", "--store-url", store_url, "--update-url", update_url]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0 and "SPARQL Update" in result.stdout, result.output
+    remote = EndpointSource(server, graph="http://example.org/upd")
+    assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
+
+
 def test_push_then_conflicts_on_the_server_match_memory(server, runner, bundled_graph, tmp_path, synthetic):
     from kg.cli import cli
 
@@ -160,6 +197,35 @@ def test_stats_and_query_over_the_endpoint(server, runner):
     )
     assert query.exit_code == 0
     assert "elon-musk" in query.stdout and "spacex" in query.stdout
+
+
+class _GarbageHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every query with JSON that is not SPARQL results, or with HTML."""
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = b"<html>oops</html>" if "construct" in self.rfile.read(int(self.headers["Content-Length"])).decode().lower() else b"[]"
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("args", [["stats"], ["conflicts"], ["query", "-e", "CONSTRUCT WHERE { ?s ?p ?o }"]])
+def test_malformed_endpoint_answers_are_one_error_line(runner, args):
+    from kg.cli import cli
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GarbageHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    try:
+        result = runner.invoke(cli, [*args, "--endpoint", url])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {url}: the endpoint's answer is not")
 
 
 class _SlowHandler(http.server.BaseHTTPRequestHandler):
