@@ -108,6 +108,24 @@ def data_option(command):
     return command
 
 
+def as_of_options(command):
+    """--as-of and --min-status, with the meaning the conflict rules give them (DESIGN section 4)."""
+    command = click.option(
+        "--min-status",
+        default="rumored",
+        show_default=True,
+        metavar="STATUS",
+        help="Ignore evidence weaker than this: rumored, reported or confirmed (denied is never evidence).",
+    )(command)
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        help="Count the claims in force on this date: YYYY-MM-DD, or YYYY-MM / YYYY meaning their last day "
+        "(default: today).",
+    )(command)
+
+
 def format_option(*choices: str, default: str = "table"):
     return click.option(
         "--format", "output_format", type=click.Choice(choices), default=default, show_default=True, help="Output format."
@@ -329,14 +347,7 @@ def ingest(folder, output, template):
 
 
 @cli.command()
-@click.option("--as-of", "as_of", metavar="DATE", help="Date the claims must hold at: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
-@click.option(
-    "--min-status",
-    default="rumored",
-    show_default=True,
-    metavar="STATUS",
-    help="Ignore evidence weaker than this: rumored, reported or confirmed (denied is never evidence).",
-)
+@as_of_options
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule (repeatable); see the rule ids below.")
 @format_option("table", "json", "md", "csv")
 @click.option("--fail-on-findings", is_flag=True, help="Exit with code 1 when there is any finding (for CI jobs).")
@@ -430,14 +441,7 @@ def queries(output_format):
 )
 @click.option("--collapse-hubs", type=click.IntRange(min=1), metavar="N", help="Fold the leaves of agents with more than N of them into one node.")
 @click.option("--no-conflicts", is_flag=True, help="Do not run the conflict rules or highlight their findings.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Date for the conflict rules: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
-@click.option(
-    "--min-status",
-    default="rumored",
-    show_default=True,
-    metavar="STATUS",
-    help="Conflict evidence weaker than this is ignored: rumored, reported or confirmed.",
-)
+@as_of_options
 @data_option
 def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min_status, data):
     """Write the graph as one interactive HTML page that works offline.
@@ -472,14 +476,7 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
 
 
 @cli.command()
-@click.option("--as-of", "as_of", metavar="DATE", help="Date the claims must hold at: YYYY, YYYY-MM or YYYY-MM-DD (default: today).")
-@click.option(
-    "--min-status",
-    default="rumored",
-    show_default=True,
-    metavar="STATUS",
-    help="Ignore claims weaker than this: rumored, reported or confirmed (denied never counts).",
-)
+@as_of_options
 @click.option("--path", "path", nargs=2, metavar="FROM TO", help="Also show the shortest chain of control and investment claims joining two entities.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows of the controller and broker lists.")
 @format_option("table", "json")
@@ -530,8 +527,7 @@ def docs(output):
 @click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
 @click.option("--update-url", metavar="URL", help="SPARQL Update URL, used when the server has no Graph Store Protocol.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Date of the derived facts (default: today).")
-@click.option("--min-status", default="rumored", show_default=True, metavar="STATUS", help="Minimum status of the derived facts.")
+@as_of_options
 @click.option(
     "--data",
     "data",

@@ -268,23 +268,16 @@ def _control_links(network: "nx.MultiDiGraph") -> dict[str, set[str]]:
     return links
 
 
-def _closure(links: dict[str, set[str]], start: str) -> set[str]:
-    seen, queue = {start}, deque([start])
-    while queue:
-        for child in links.get(queue.popleft(), ()):
-            if child not in seen:
-                seen.add(child)
-                queue.append(child)
-    return seen
-
-
 def key_controllers(network: "nx.MultiDiGraph") -> list[ControllerReach]:
     """Agents with an active control link, by the compute suppliers their control closure reaches."""
+    import networkx as nx
+
     links = _control_links(network)
+    control = nx.DiGraph([(parent, child) for parent, children in links.items() for child in children])
     suppliers = {supplier for _, supplier, _ in _active_edges(network, "ComputeContract")}
     results = []
     for controller in links:
-        reach = _closure(links, controller)
+        reach = nx.descendants(control, controller) | {controller}
         reached = sorted((_agent(network, s) for s in reach & suppliers), key=lambda a: (a.label.casefold(), a.iri))
         results.append(ControllerReach(_agent(network, controller), tuple(reached), len(reach) - 1))
     return sorted(results, key=lambda r: (-len(r.suppliers), -r.controlled, r.controller.label.casefold(), r.controller.iri))
