@@ -239,14 +239,16 @@ class OxigraphSource(Source):
             self.add_graph(temp, graph_name=graph)
         else:
             try:
-                with open(path, "rb") as handle:
-                    # Oxigraph's own bulk loader parses in Rust; the reader only counts bytes for the bar.
-                    self.store.bulk_load(
-                        input=_CountingReader(handle, progress),
-                        format=getattr(ox.RdfFormat, _OX_FORMATS[rdf_format]),
-                        base_iri=path.resolve().as_uri(),
-                        to_graph=None if rdf_format in ("nquads", "trig") else target,
-                    )
+                options = dict(
+                    format=getattr(ox.RdfFormat, _OX_FORMATS[rdf_format]),
+                    base_iri=path.resolve().as_uri(),
+                    to_graph=None if rdf_format in ("nquads", "trig") else target,
+                )
+                if progress is None:  # Oxigraph reads the file itself: fastest
+                    self.store.bulk_load(path=str(path), **options)
+                else:
+                    with open(path, "rb") as handle:  # the reader only counts bytes for the bar
+                        self.store.bulk_load(input=_CountingReader(handle, progress), **options)
             except SyntaxError as exc:
                 raise InputError(f"{_location(path, exc)}: not valid {rdf_format}: {_reason(exc)}") from None
             except OSError as exc:
