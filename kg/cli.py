@@ -595,4 +595,8 @@ def cli_reference() -> str:
 
 
 def main() -> None:
+    import logging
+
+    # rdflib logs a traceback for each ill-typed literal (kg validate reports them in one line each).
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
     cli(prog_name="kg")
