@@ -129,7 +129,6 @@ def _local_jsonld(path: Path, data: bytes) -> str:
     local_context = None
 
     def inline(node):
-        nonlocal local_context
         if isinstance(node, dict):
             result = {}
             for key, value in node.items():

@@ -10,8 +10,8 @@ findings on every back-end.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -582,22 +582,12 @@ def open_source(
         else:
             raise InputError(f"{path}: no such file or folder")
     total = sum(p.stat().st_size for p in files)
-    started = time.monotonic()
-    with (progress_factory(total) if progress_factory else _null_progress()) as advance:
+    with (progress_factory(total) if progress_factory else contextlib.nullcontext()) as advance:
         for path in files:
             source.load_file(path, progress=advance)
     if include_ontology:
         source.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
-    source.load_seconds = time.monotonic() - started
     return source
-
-
-class _null_progress:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def rows_as_dicts(rows: Rows) -> Iterator[dict[str, Node | None]]:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal
 
 from kg.load import load_graph
 from kg.namespaces import CLAIM, DATA, KG, SOURCE
