@@ -11,47 +11,16 @@ ready signal. Figures only: nothing is asserted.
 
 from __future__ import annotations
 
-import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from rdflib import RDF, RDFS, BNode, Graph, Literal
-
-from kg.namespaces import CLAIM, DATA, KG, SOURCE
+from kg.synth import hub_graph as synthetic_graph
 from kg.viz import PHYSICS_MAX_NODES, write_html
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-
-
-def synthetic_graph(agents: int, *, seed: int = 1) -> Graph:
-    """Fictional agents of six kinds and about two claims each, most pointing at a few hubs."""
-    rng = random.Random(seed)
-    kinds = [KG.AILab, KG.CloudProvider, KG.ChipMaker, KG.Investor, KG.Person, KG.LaunchProvider]
-    claim_kinds = [(KG.ComputeContract, KG.customer, KG.supplier), (KG.Investment, KG.investor, KG.investee),
-                   (KG.Control, KG.controller, KG.controlledEntity), (KG.Rivalry, KG.partyA, KG.partyB)]
-    graph = Graph()
-    ids = [DATA[f"agent-{i:05d}"] for i in range(agents)]
-    for i, iri in enumerate(ids):
-        graph.add((iri, RDF.type, kinds[i % len(kinds)]))
-        graph.add((iri, RDFS.label, Literal(f"Fictional {i:05d}")))
-    hubs = ids[: max(5, agents // 50)]
-    for n in range(agents * 2):
-        cls, subject_role, object_role = claim_kinds[n % len(claim_kinds)]
-        a = ids[n % agents] if n < agents else rng.choice(ids)
-        b = rng.choice(hubs) if rng.random() < 0.6 else rng.choice(ids)
-        if a == b:
-            continue
-        claim, attestation = CLAIM[f"synthetic-{n:06d}"], BNode(f"att{n}")
-        graph.add((claim, RDF.type, cls))
-        graph.add((claim, subject_role, a))
-        graph.add((claim, object_role, b))
-        graph.add((claim, KG.attestation, attestation))
-        graph.add((attestation, KG.source, SOURCE["synthetic"]))
-        graph.add((attestation, KG.status, KG.Reported))
-    return graph
 
 
 def main(sizes: list[int]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from kg.claims import CLAIM_TYPES, STATUS_IRIS
 from kg.namespaces import CLAIM, DATA, KG, SOURCE, bind_prefixes
@@ -301,3 +301,42 @@ def write_synthetic(orgs: int, *, seed: int, output, planted_path=None) -> dict[
         }
         write_atomically(planted_path, json.dumps(document, indent=2).encode("utf-8"))
     return {"triples": len(synthetic.graph), "planted": sum(len(keys) for keys in synthetic.planted.values())}
+
+
+def hub_graph(agents: int, *, seed: int = 1) -> Graph:
+    """Fictional agents of six kinds, about two claims each, most pointing at a few hubs.
+
+    No planted conflicts: a graph of a given size for layout and rendering benchmarks
+    (``kg viz``), where ``generate`` would spend its time on realistic structure.
+    """
+    rng = random.Random(seed)
+    kinds = [KG.AILab, KG.CloudProvider, KG.ChipMaker, KG.Investor, KG.Person, KG.LaunchProvider]
+    graph = Graph()
+    source = SOURCE["synthetic"]
+    graph.add((source, RDF.type, KG.Source))
+    ids = [DATA[f"agent-{i:05d}"] for i in range(agents)]
+    for i, iri in enumerate(ids):
+        graph.add((iri, RDF.type, kinds[i % len(kinds)]))
+        graph.add((iri, RDFS.label, Literal(f"Fictional {i:05d}")))
+    claim_kinds = [
+        (KG.ComputeContract, KG.customer, KG.supplier),
+        (KG.Investment, KG.investor, KG.investee),
+        (KG.Control, KG.controller, KG.controlledEntity),
+        (KG.Rivalry, KG.partyA, KG.partyB),
+    ]
+    hubs = ids[: max(5, agents // 50)]
+    for n in range(agents * 2):
+        cls, subject_role, object_role = claim_kinds[n % len(claim_kinds)]
+        a = ids[n % agents] if n < agents else rng.choice(ids)
+        b = rng.choice(hubs) if rng.random() < 0.6 else rng.choice(ids)
+        if a == b:
+            continue
+        claim = CLAIM[f"synthetic-{n:06d}"]
+        attestation = BNode(f"att{n}")
+        graph.add((claim, RDF.type, cls))
+        graph.add((claim, subject_role, a))
+        graph.add((claim, object_role, b))
+        graph.add((claim, KG.attestation, attestation))
+        graph.add((attestation, KG.source, source))
+        graph.add((attestation, KG.status, KG.Reported))
+    return graph

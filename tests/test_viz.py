@@ -8,15 +8,15 @@ under ``test-artifacts/`` for a reader of the test run.
 from __future__ import annotations
 
 import json
-import random
 import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, BNode, Graph, Literal
+from rdflib import RDF, Graph
 
 from kg.load import load_graph
-from kg.namespaces import CLAIM, DATA, KG, SOURCE
+from kg.synth import hub_graph as synthetic_graph
+from kg.namespaces import CLAIM, DATA, KG
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "viz"
 HOSTILE = FIXTURES / "hostile.ttl"
@@ -47,41 +47,6 @@ def embedded(html: str, name: str):
     match = re.search(patterns[name], html)
     assert match, f"page does not embed {name}"
     return json.loads(match.group(1))
-
-
-def synthetic_graph(agents: int, *, seed: int = 1) -> Graph:
-    """A fictional industry: labs, clouds, chip makers, investors and people, about 2 claims per agent."""
-    rng = random.Random(seed)
-    kinds = [KG.AILab, KG.CloudProvider, KG.ChipMaker, KG.Investor, KG.Person, KG.LaunchProvider]
-    graph = Graph()
-    source = SOURCE["synthetic"]
-    graph.add((source, RDF.type, KG.Source))
-    ids = [DATA[f"agent-{i:05d}"] for i in range(agents)]
-    for i, iri in enumerate(ids):
-        graph.add((iri, RDF.type, kinds[i % len(kinds)]))
-        graph.add((iri, RDFS.label, Literal(f"Fictional {i:05d}")))
-    claim_kinds = [
-        (KG.ComputeContract, KG.customer, KG.supplier),
-        (KG.Investment, KG.investor, KG.investee),
-        (KG.Control, KG.controller, KG.controlledEntity),
-        (KG.Rivalry, KG.partyA, KG.partyB),
-    ]
-    hubs = ids[: max(5, agents // 50)]
-    for n in range(agents * 2):
-        cls, subject_role, object_role = claim_kinds[n % len(claim_kinds)]
-        a = ids[n % agents] if n < agents else rng.choice(ids)
-        b = rng.choice(hubs) if rng.random() < 0.6 else rng.choice(ids)
-        if a == b:
-            continue
-        claim = CLAIM[f"synthetic-{n:06d}"]
-        attestation = BNode(f"att{n}")
-        graph.add((claim, RDF.type, cls))
-        graph.add((claim, subject_role, a))
-        graph.add((claim, object_role, b))
-        graph.add((claim, KG.attestation, attestation))
-        graph.add((attestation, KG.source, source))
-        graph.add((attestation, KG.status, KG.Reported))
-    return graph
 
 
 # --- the page as text ----------------------------------------------------------------------
