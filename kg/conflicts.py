@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 
 
@@ -115,23 +116,22 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     denied evidence) is ignored; ``rules`` limits the pack to some rule ids.
     One finding per distinct set of key role entities.
     """
-    from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, parse_as_of
+    from kg.rules import check_min_status, parse_as_of
     from kg.store import as_source
 
     source = as_source(graph)
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(rules)
-    states = claim_states(source, as_of=as_of_date, min_status=min_status)
-    control = ControlGraph(states)
-    derived = derive_facts(states, control)
-    derived += _agent_types(source, {node for state in states for node in (state.subject, state.object) if node})
-    run_rule = _rule_runner(derived, native=source.name == "memory")
+    if hasattr(source, "materialize"):
+        states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
+    else:
+        states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)
     context = _Context(states, control)
     candidates_by_rule = []
-    for rule in selected:
+    for rule, rows in rows_by_rule:
         candidates: dict[tuple, _Candidate] = {}
-        for bound in run_rule(rule.query):
+        for bound in rows:
             candidate = context.candidate(rule, bound)
             if candidate is None:
                 continue
@@ -152,40 +152,100 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     )
 
 
-def _agent_types(source, agents) -> list[tuple]:
-    """The kg types of the agents in claims, which rules test (``?x a kg:AILab``)."""
+def _run_on_derived_copy(source, rules, as_of, min_status):
+    """Read every claim into Python, derive the edges there and run the rules on a copy of them.
+
+    For rdflib graphs (whose engine is slow on the data itself) and endpoints
+    (which kg only reads): rdflib runs the rules on in-memory data, Oxigraph on
+    the rest. Both read the same derived facts, so they give the same rows.
+    """
     from rdflib import RDF
 
-    return [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
-
-
-def _rule_runner(derived, *, native: bool):
-    """Run rule queries on the derived facts: rdflib for in-memory data, else Oxigraph.
-
-    Both engines read the same small derived graph, so they give the same rows;
-    Oxigraph is the faster one for the large graphs the other back-ends hold.
-    """
-    if native:
-        from kg.rules import derived_graph
-
-        graph = derived_graph(derived)
-
-        def run(query: str):
-            for row in graph.query(query):
-                yield {str(var): value for var, value in row.asdict().items()}
-
-        return run
+    from kg.rules import ControlGraph, claim_states, derive_facts, derived_graph
     from kg.store import OxigraphSource
 
+    states = claim_states(source, as_of=as_of, min_status=min_status)
+    control = ControlGraph(states)
+    derived = derive_facts(states, control)
+    agents = {node for state in states for node in (state.subject, state.object) if node}
+    # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
+    derived += [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
+    if source.name == "memory":
+        graph = derived_graph(derived)
+        return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(rule.query)]) for rule in rules]
     store = OxigraphSource()
     store.add_triples(derived)
+    return states, control, [(rule, _select_bindings(store, rule.query)) for rule in rules]
 
-    def run_oxigraph(query: str):
-        names, rows = store.select(query)
-        for row in rows:
-            yield {name: value for name, value in zip(names, row) if value is not None}
 
-    return run_oxigraph
+def _run_in_store(source, rules, as_of, min_status):
+    """Derive the edges inside an Oxigraph store, in a scratch graph, and run the rules there.
+
+    Only the control claims come to Python (for the closure and the chains),
+    while the store CONSTRUCTs the other edges; the claims behind the rows are
+    read afterwards, for the findings' evidence only. Oxigraph releases the GIL,
+    so the store's work and Python's overlap on two threads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.namespaces import KG
+    from kg.rules import DERIVED, ControlGraph, claim_states, in_store_edge_queries
+    from kg.store import SCRATCH_GRAPH
+
+    source.drop_graph(SCRATCH_GRAPH)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            edges = pool.submit(source.materialize, in_store_edge_queries(as_of, min_status), SCRATCH_GRAPH)
+            control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
+            control = ControlGraph(control_states)
+            controls = DERIVED.controls
+            closure = [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
+            edges.result()
+            source.add_triples(closure, graph=SCRATCH_GRAPH)
+            rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(source, rule.query), rules)))
+    finally:
+        source.drop_graph(SCRATCH_GRAPH)
+    evidence = claim_states(source, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
+    return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
+
+
+def _bindings(row: dict) -> dict:
+    return {str(var): value for var, value in row.items() if value is not None}
+
+
+def _select_bindings(source, query: str) -> list[dict]:
+    names, rows = source.select(query)
+    return [{name: value for name, value in zip(names, row) if value is not None} for row in rows]
+
+
+def _evidence_pairs(rows_by_rule) -> dict:
+    """For each claim class but Control (all read already), the (subject, object) pairs the rows' evidence names."""
+    from kg.namespaces import KG
+
+    pairs: dict = {}
+    control = KG.Control
+    for rule, rows in rows_by_rule:
+        specs = [_parse_spec(choice) for slot in rule.evidence for choice in slot if ">" not in choice]
+        for bound in rows:
+            for cls, first_role, second_role, symmetric in specs:
+                first, second = bound.get(first_role), bound.get(second_role)
+                if first is None or second is None or cls == control:
+                    continue
+                found = pairs.setdefault(cls, set())
+                found.add((first, second))
+                if symmetric:
+                    found.add((second, first))
+    return pairs
+
+
+@lru_cache(maxsize=None)
+def _parse_spec(spec: str) -> tuple:
+    """``Rivalry(customer,rival)`` as (claim class, first role, second role, whether order is irrelevant)."""
+    from kg.namespaces import KG
+
+    type_name, _, roles = spec.partition("(")
+    first, second = (role.strip() for role in roles.rstrip(")").split(","))
+    return KG[type_name], first, second, KG[type_name] == KG.Rivalry
 
 
 @dataclass(frozen=True)
@@ -200,19 +260,15 @@ class _Context:
     """Claims by the edge they stand behind, to attach evidence to query rows."""
 
     def __init__(self, states, control):
-        from kg.claims import status_rank
+        from kg.claims import STATUS_ORDER
+        from kg.namespaces import KG
 
         self.control = control
         self.equivalents: dict[tuple, list] = {}
-        for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
-            self.equivalents.setdefault(self._pair(state), []).append(state)
-
-    @staticmethod
-    def _pair(state):
-        from kg.namespaces import KG
-
-        ends = (state.subject, state.object)
-        return (state.cls, frozenset(ends) if state.cls == KG.Rivalry else ends)
+        rank, rivalry = {name: index for index, name in enumerate(STATUS_ORDER)}, KG.Rivalry
+        for state in sorted(states, key=lambda s: (-rank[s.status], str(s.iri))):
+            ends = (state.subject, state.object)
+            self.equivalents.setdefault((state.cls, frozenset(ends) if state.cls == rivalry else ends), []).append(state)
 
     def claim_for(self, spec: str, bound: dict):
         """The best-supported claim behind an edge, for an evidence item like ``Rivalry(a,b)``.
@@ -220,12 +276,9 @@ class _Context:
         Claims in force come first, then claims only begun (a past affiliation),
         each by strongest status, then IRI; duplicates thus collapse into one.
         """
-        from kg.namespaces import KG
-
-        type_name, _, roles = spec.partition("(")
-        first, second = (bound.get(role.strip()) for role in roles.rstrip(")").split(","))
-        cls = KG[type_name]
-        ends = frozenset((first, second)) if cls == KG.Rivalry else (first, second)
+        cls, first_role, second_role, symmetric = _parse_spec(spec)
+        first, second = bound.get(first_role), bound.get(second_role)
+        ends = frozenset((first, second)) if symmetric else (first, second)
         states = self.equivalents.get((cls, ends), [])
         return next((state for state in states if state.holds), None) or next((s for s in states if s.begun), None)
 
@@ -269,6 +322,7 @@ class _Details:
             n for c in candidates for s in c.states for n in (s.subject, s.object)
         } | {n for c in candidates for hops in c.chains.values() for n in hops}
         self.labels = source.labels(nodes)
+        self.entities: dict = {}
         self.sources: dict = {}
         minimum = status_rank(min_status)
         for claim, source_iri, status_iri, title in source.attestations(claims):
@@ -280,7 +334,10 @@ class _Details:
     def entity(self, node) -> EntityRef:
         from kg.claims import short_id
 
-        return EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))
+        entity = self.entities.get(node)
+        if entity is None:
+            entity = self.entities[node] = EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))
+        return entity
 
     def finding(self, rule: Rule, candidate: _Candidate) -> Finding:
         from kg.claims import local_name, status_rank

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -66,6 +67,13 @@ def serialize_graph(graph: Graph, export_format: str) -> bytes:
 
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
+    with atomic_output(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path):
+    """A binary handle on a temporary file that replaces ``path`` only once all is written."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -78,7 +86,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
+            yield temp
         os.chmod(temp_name, 0o644)  # mkstemp makes files private; outputs are meant to be shared
         os.replace(temp_name, path)
     except OSError as exc:

@@ -37,7 +37,7 @@ from kg.namespaces import KG
 
 DERIVED = Namespace("https://w3id.org/ai-compute-kg/derived#")
 EVENT_TYPES = {KG.Founding, KG.Departure}
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def parse_as_of(value: str | date | None) -> date:
@@ -65,7 +65,7 @@ def check_min_status(value: str | None) -> str:
 
 def date_bound(text: str, *, end: bool) -> date | None:
     """First (start) or last (end) day of a date, year-month or year; None if not a date."""
-    match = _DATE.match(text)
+    match = _DATE.fullmatch(text)
     if not match:
         return None
     year, month, day = (int(g) if g else None for g in match.groups())
@@ -94,54 +94,69 @@ class ClaimState:
     end: str | None = None
 
 
-def claim_states(source, *, as_of: date, min_status: str) -> list[ClaimState]:
+def claim_states(source, *, as_of: date, min_status: str, classes=None, pairs=None) -> list[ClaimState]:
     """Every claim whose best non-denied attestation reaches ``min_status``, with its timing.
 
     ``source`` is an rdflib graph or any kg.store source; every back-end
     answers the same claim rows, so every back-end sees the same claims.
+    ``classes`` limits the claim classes read; ``pairs`` (class -> (subject,
+    object) pairs) reads only the claims between those agents, for evidence.
     """
     from kg.store import as_source
 
     source = as_source(source)
     minimum = status_rank(min_status)
     states = []
-    for cls, claim_type in CLAIM_TYPES.items():
-        rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
-        claims: dict[URIRef, dict] = {}
-        for claim, subject, obj, start, end, status in rows:
-            entry = claims.setdefault(claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set()})
-            entry["subject"].add(subject)
-            entry["object"].add(obj)
-            if start is not None:
-                entry["start"].add(str(start).strip())
-            if end is not None:
-                entry["end"].add(str(end).strip())
-            if status in STATUS_NAMES and STATUS_NAMES[status] != "denied":
-                entry["ranks"].add(status_rank(STATUS_NAMES[status]))
-        for claim, entry in claims.items():
-            if not entry["ranks"] or max(entry["ranks"]) < minimum:
-                continue
-            # Several values where one is expected (SHACL flags them): take the smallest, stably.
-            start_text, end_text = _first(entry["start"]), _first(entry["end"])
-            start = date_bound(start_text, end=False) if start_text else None
-            end = date_bound(end_text, end=True) if end_text else None
-            # An unreadable date is treated as open here; `kg validate` reports it.
-            begun = start is None or start <= as_of
-            holds = begun and (cls in EVENT_TYPES or end is None or as_of <= end)
-            states.append(
-                ClaimState(
-                    iri=claim,
-                    cls=cls,
-                    subject=min(entry["subject"], key=str),
-                    object=min(entry["object"], key=str),
-                    status=STATUS_ORDER[max(entry["ranks"])],
-                    begun=begun,
-                    holds=holds,
-                    start=start_text,
-                    end=end_text,
-                )
-            )
+    for cls in classes or CLAIM_TYPES:
+        claim_type = CLAIM_TYPES[cls]
+        if pairs is None:
+            rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
+        elif pairs.get(cls):
+            rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=pairs[cls])
+        else:
+            continue
+        states += _states_from_rows(cls, rows, as_of, minimum)
     return sorted(states, key=lambda state: str(state.iri))
+
+
+def _states_from_rows(cls, rows, as_of: date, minimum: int) -> list[ClaimState]:
+    """Group claim rows (one per attestation) into states; ``in_store_edges`` mirrors this in SPARQL."""
+    claims: dict[URIRef, dict] = {}
+    for claim, subject, obj, start, end, status in rows:
+        entry = claims.setdefault(claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set()})
+        entry["subject"].add(subject)
+        entry["object"].add(obj)
+        if start is not None:
+            entry["start"].add(str(start))
+        if end is not None:
+            entry["end"].add(str(end))
+        if status in STATUS_NAMES and STATUS_NAMES[status] != "denied":
+            entry["ranks"].add(status_rank(STATUS_NAMES[status]))
+    states = []
+    for claim, entry in claims.items():
+        if not entry["ranks"] or max(entry["ranks"]) < minimum:
+            continue
+        # Several values where one is expected (SHACL flags them): take the smallest, stably.
+        start_text, end_text = _first(entry["start"]), _first(entry["end"])
+        start = date_bound(start_text, end=False) if start_text else None
+        end = date_bound(end_text, end=True) if end_text else None
+        # An unreadable date is treated as open here; `kg validate` reports it.
+        begun = start is None or start <= as_of
+        holds = begun and (cls in EVENT_TYPES or end is None or as_of <= end)
+        states.append(
+            ClaimState(
+                iri=claim,
+                cls=cls,
+                subject=min(entry["subject"], key=str),
+                object=min(entry["object"], key=str),
+                status=STATUS_ORDER[max(entry["ranks"])],
+                begun=begun,
+                holds=holds,
+                start=start_text,
+                end=end_text,
+            )
+        )
+    return states
 
 
 def _first(values: set[str]) -> str | None:
@@ -224,6 +239,57 @@ def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[
         for controlled in control.reachable(agent):
             derived.add((agent, DERIVED.controls, controlled))
     return list(derived)  # order does not matter: findings are grouped and sorted afterwards
+
+
+#: A readable date (what ``date_bound`` accepts), tested in SPARQL on a plain string ``{x}``.
+_SPARQL_READABLE_DATE = (
+    'REGEX({x}, "^[0-9]{{4}}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$") && {x} >= "0001" '
+    "&& (STRLEN({x}) != 10 || COALESCE(DATATYPE(xsd:date({x})) = xsd:date, false))"
+)
+
+
+def in_store_edge_queries(as_of: date, min_status: str) -> list[str]:
+    """SPARQL CONSTRUCTs giving ``derive_facts``'s edges inside a store, but for the control closure.
+
+    Each also gives ``kgr:controls`` from every agent of an edge to itself (the
+    reflexive part of the closure the rules need; Python adds the rest).
+
+    The same reading of claims as ``claim_states``, without moving them to Python:
+    a claim counts if one of its attestations reaches ``min_status``; of several
+    subjects, objects or dates the smallest is taken; a partial date is compared
+    by its prefix (``2024-06`` has begun by ``2024-06-30`` and lasts until it),
+    which is what first and last days give; an unreadable date is open. No
+    aggregate and no EXISTS over two patterns: Oxigraph is slow on both.
+    """
+    allowed = ", ".join(f"kg:{name.capitalize()}" for name in STATUS_ORDER[status_rank(min_status):] if name != "denied")
+    day = as_of.isoformat()
+    start_ok = f'!BOUND(?start) || !({_SPARQL_READABLE_DATE.format(x="?start")}) || ?start <= SUBSTR("{day}", 1, STRLEN(?start))'
+    end_ok = f'!BOUND(?end) || !({_SPARQL_READABLE_DATE.format(x="?end")}) || SUBSTR("{day}", 1, STRLEN(?end)) <= ?end'
+    queries = []
+    for cls, (edge, needs) in DERIVED_EDGES.items():
+        claim_type = CLAIM_TYPES[cls]
+        subject_role, object_role = claim_type.subject_role.n3(), claim_type.object_role.n3()
+        template = f"?subject {edge.n3()} ?object ." + (f" ?object {edge.n3()} ?subject ." if cls == KG.Rivalry else "")
+        template += f" ?subject {DERIVED.controls.n3()} ?subject . ?object {DERIVED.controls.n3()} ?object ."
+        queries.append(
+            f"""PREFIX kg: <{KG}>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+CONSTRUCT {{ {template} }}
+WHERE {{
+  ?claim a {cls.n3()} ; {subject_role} ?subject ; {object_role} ?object ; kg:attestation ?attestation .
+  ?attestation kg:status ?status .
+  FILTER (?status IN ({allowed}))
+  FILTER NOT EXISTS {{ ?claim {subject_role} ?otherSubject FILTER (STR(?otherSubject) < STR(?subject)) }}
+  FILTER NOT EXISTS {{ ?claim {object_role} ?otherObject FILTER (STR(?otherObject) < STR(?object)) }}
+  OPTIONAL {{ ?claim kg:startDate ?startValue FILTER NOT EXISTS {{ ?claim kg:startDate ?earlier FILTER (STR(?earlier) < STR(?startValue)) }} }}
+  OPTIONAL {{ ?claim kg:endDate ?endValue FILTER NOT EXISTS {{ ?claim kg:endDate ?earlier FILTER (STR(?earlier) < STR(?endValue)) }} }}
+  BIND (STR(?startValue) AS ?start)
+  BIND (STR(?endValue) AS ?end)
+  FILTER ({start_ok})
+  {f"FILTER ({end_ok})" if needs == "holds" else ""}
+}}"""
+        )
+    return queries
 
 
 def derived_graph(triples) -> Graph:

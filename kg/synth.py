@@ -42,13 +42,31 @@ class SyntheticGraph:
     planted: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
 
 
+class _NTriplesSink:
+    """Writes each triple as an N-Triples line as it comes, so 10^7 triples need no graph in memory."""
+
+    def __init__(self, handle) -> None:
+        self.handle, self.count = handle, 0
+
+    def add(self, triple) -> None:
+        line = " ".join(term.n3() for term in triple)
+        if "\n" in line or "\r" in line:  # n3() would write a long literal, which N-Triples lacks
+            raise ValueError(f"synthetic literal with a line break: {line!r}")
+        self.handle.write(f"{line} .\n".encode("utf-8"))
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+
 class _Writer:
     """Adds fictional agents and claims with attestations, with stable ids."""
 
-    def __init__(self, rng: random.Random, sources: int = 20) -> None:
+    def __init__(self, rng: random.Random, sources: int = 20, sink=None) -> None:
         self.rng = rng
-        self.graph = Graph()
-        bind_prefixes(self.graph)
+        self.graph = Graph() if sink is None else sink
+        if sink is None:
+            bind_prefixes(self.graph)
         self.claims = 0
         self.sources = [SOURCE[f"synthetic-{i:03d}"] for i in range(sources)]
         for i, source in enumerate(self.sources):
@@ -99,12 +117,16 @@ def _date_literal(text: str) -> Literal:
     return Literal(text, datatype=datatype)
 
 
-def generate(orgs: int, *, seed: int = 0) -> SyntheticGraph:
-    """A fictional industry of about ``orgs`` organizations with planted conflicts."""
+def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
+    """A fictional industry of about ``orgs`` organizations with planted conflicts.
+
+    The triples go to an rdflib graph, or to ``sink`` (anything with ``add``) as
+    they are made; the same seed gives the same triples either way.
+    """
     if orgs < 20:
         raise ValueError("--orgs must be at least 20")
     rng = random.Random(seed)
-    w = _Writer(rng)
+    w = _Writer(rng, sink=sink)
     planted: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in RULE_IDS}
 
     # --- background -----------------------------------------------------------------------
@@ -290,10 +312,14 @@ def write_synthetic(orgs: int, *, seed: int, output, planted_path=None) -> dict[
     """Generate, write the graph (atomically) and optionally the planted findings as JSON."""
     import json
 
-    from kg.export import export_graph, write_atomically
+    from kg.export import atomic_output, export_graph, write_atomically
 
-    synthetic = generate(orgs, seed=seed)
-    export_graph(synthetic.graph, output)
+    if str(output).endswith(".nt"):  # streamed: the size that needs it is the size people bench
+        with atomic_output(output) as handle:
+            synthetic = generate(orgs, seed=seed, sink=_NTriplesSink(handle))
+    else:
+        synthetic = generate(orgs, seed=seed)
+        export_graph(synthetic.graph, output)
     if planted_path is not None:
         document = {
             "as_of": SYNTH_AS_OF,
