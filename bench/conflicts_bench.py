@@ -65,9 +65,9 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
         push([path], endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
         source = EndpointSource(endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
     loaded = time.perf_counter()
-    recorder = None
+    calls: list | None = None
     if backend.startswith("oxigraph-") and backend != "oxigraph-server" and replay:
-        recorder = source.store = RecordingStore(source.store)
+        calls = record_store_calls(source)
     findings = find_conflicts(source, as_of=AS_OF)
     done = time.perf_counter()
     result = {
@@ -76,11 +76,29 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
         "findings": len(findings),
         "peak_mib": peak_memory_mib(),
     }
-    if recorder is not None:
-        recorder._store = None  # free kg's store before loading the replay's
+    if calls is not None:
+        source.store = None  # free kg's store before loading the replay's
         del source, findings
-        result["replay_s"] = replay_calls(path, recorder.calls, workdir / "replay" if backend == "oxigraph-disk" else None)
+        result["replay_s"] = replay_calls(path, calls, workdir / "replay" if backend == "oxigraph-disk" else None)
     return result
+
+
+def record_store_calls(source) -> list:
+    """Record every call kg makes to ``source``'s store and to the stores it creates while finding conflicts."""
+    from kg.store import OxigraphSource
+
+    calls: list = []
+    source.store = RecordingStore(source.store, 0, calls)
+    created = [0]
+    original = OxigraphSource.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        created[0] += 1
+        self.store = RecordingStore(self.store, created[0], calls)
+
+    OxigraphSource.__init__ = recording_init
+    return calls
 
 
 class RecordingStore:
@@ -88,8 +106,8 @@ class RecordingStore:
 
     RECORDED = ("query", "update", "load", "bulk_extend", "extend", "quads_for_pattern")
 
-    def __init__(self, store) -> None:
-        self._store, self.calls = store, []
+    def __init__(self, store, index: int, calls: list) -> None:
+        self._store, self.index, self.calls = store, index, calls
 
     def __getattr__(self, name):
         attribute = getattr(self._store, name)
@@ -99,7 +117,7 @@ class RecordingStore:
         def recorded(*args, **kwargs):
             if name in ("bulk_extend", "extend"):
                 args = (list(args[0]),)
-            self.calls.append((name, args, kwargs))
+            self.calls.append((self.index, name, args, kwargs))
             return attribute(*args, **kwargs)
 
         return recorded
@@ -112,7 +130,7 @@ class RecordingStore:
 
 
 def replay_calls(path: Path, calls: list, store_path: Path | None) -> float:
-    """Seconds pyoxigraph alone takes for ``calls`` on a fresh store holding the same data."""
+    """Seconds pyoxigraph alone takes for ``calls`` on fresh stores: the data's, and the in-memory ones kg made."""
     import pyoxigraph as ox
 
     from kg import resources
@@ -121,9 +139,12 @@ def replay_calls(path: Path, calls: list, store_path: Path | None) -> float:
     store = ox.Store(str(store_path)) if store_path else ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
     store.bulk_load(path=str(resources.ontology_path()), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    stores = {0: store}
     started = time.perf_counter()
-    for name, args, kwargs in calls:
-        result = getattr(store, name)(*args, **kwargs)
+    for index, name, args, kwargs in calls:
+        if index not in stores:
+            stores[index] = ox.Store()
+        result = getattr(stores[index], name)(*args, **kwargs)
         if isinstance(result, ox.QueryTriples):
             result.serialize(format=ox.RdfFormat.N_TRIPLES)
         elif result is not None and not isinstance(result, ox.QueryBoolean):

@@ -123,7 +123,7 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(rules)
-    if hasattr(source, "materialize"):
+    if hasattr(source, "constructed"):
         states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
     else:
         states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)
@@ -179,32 +179,27 @@ def _run_on_derived_copy(source, rules, as_of, min_status):
 
 
 def _run_in_store(source, rules, as_of, min_status):
-    """Derive the edges inside an Oxigraph store, in a scratch graph, and run the rules there.
+    """Let Oxigraph derive the edges (store to store) and run the rules on them.
 
     Only the control claims come to Python (for the closure and the chains),
-    while the store CONSTRUCTs the other edges; the claims behind the rows are
-    read afterwards, for the findings' evidence only. Oxigraph releases the GIL,
-    so the store's work and Python's overlap on two threads.
+    while the store CONSTRUCTs the other edges into a small store of their own;
+    the claims behind the rows are read afterwards, for the evidence only.
+    Oxigraph releases the GIL, so its work and Python's overlap on two threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from kg.namespaces import KG
     from kg.rules import DERIVED, ControlGraph, claim_states, in_store_edge_queries
-    from kg.store import SCRATCH_GRAPH
 
-    source.drop_graph(SCRATCH_GRAPH)
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            edges = pool.submit(source.materialize, in_store_edge_queries(as_of, min_status), SCRATCH_GRAPH)
-            control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
-            control = ControlGraph(control_states)
-            controls = DERIVED.controls
-            closure = [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
-            edges.result()
-            source.add_triples(closure, graph=SCRATCH_GRAPH)
-            rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(source, rule.query), rules)))
-    finally:
-        source.drop_graph(SCRATCH_GRAPH)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        edges = pool.submit(source.constructed, in_store_edge_queries(as_of, min_status))
+        control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
+        control = ControlGraph(control_states)
+        controls = DERIVED.controls
+        closure = [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
+        derived = edges.result()
+        derived.add_triples(closure)
+        rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
     evidence = claim_states(source, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
     return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
 

@@ -252,7 +252,8 @@ def in_store_edge_queries(as_of: date, min_status: str) -> list[str]:
     """SPARQL CONSTRUCTs giving ``derive_facts``'s edges inside a store, but for the control closure.
 
     Each also gives ``kgr:controls`` from every agent of an edge to itself (the
-    reflexive part of the closure the rules need; Python adds the rest).
+    reflexive part of the closure the rules need; Python adds the rest), and a
+    last one gives the agents' kg types, which rules test (``?x a kg:AILab``).
 
     The same reading of claims as ``claim_states``, without moving them to Python:
     a claim counts if one of its attestations reaches ``min_status``; of several
@@ -289,6 +290,11 @@ WHERE {{
   {f"FILTER ({end_ok})" if needs == "holds" else ""}
 }}"""
         )
+    not_agents = ", ".join(cls.n3() for cls in [*CLAIM_TYPES, KG.Claim, KG.Attestation, KG.Source, KG.ClaimStatus])
+    queries.append(
+        f"""CONSTRUCT {{ ?agent a ?type }}
+WHERE {{ ?agent a ?type . FILTER (STRSTARTS(STR(?type), "{KG}") && ?type NOT IN ({not_agents})) }}"""
+    )
     return queries
 
 
