@@ -117,13 +117,13 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     One finding per distinct set of key role entities.
     """
     from kg.rules import check_min_status, parse_as_of
-    from kg.store import as_source
+    from kg.store import OxigraphSource, as_source
 
     source = as_source(graph)
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(rules)
-    if hasattr(source, "constructed"):
+    if isinstance(source, OxigraphSource):
         states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
     else:
         states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)

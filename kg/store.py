@@ -297,7 +297,7 @@ class OxigraphSource(Source):
         solutions = (
             solution
             for query in _claim_queries(cls, subject_role, object_role, pairs)
-            for solution in self.store.query(query, use_default_graph_as_union=True)
+            for solution in self.store.query(query, **self._data_dataset())
         )
         for solution in solutions:
             start, end = solution["start"], solution["end"]
@@ -366,6 +366,13 @@ class OxigraphSource(Source):
 
         self.store.bulk_extend(ox.Quad(node(s), node(p), node(o), target) for s, p, o in triples)
 
+    def _data_dataset(self) -> dict:
+        """Where kg's claim reads look: the default graph alone when all data is there (the usual
+        case, besides kg's ontology graph), else the union of all graphs, which costs Oxigraph on
+        disk half as much time again."""
+        others = [graph for graph in self.store.named_graphs() if graph.value != ONTOLOGY_GRAPH]
+        return {"use_default_graph_as_union": True} if others else {}
+
     def constructed(self, queries: Iterable[str]) -> "OxigraphSource":
         """A new in-memory store holding what CONSTRUCT ``queries`` give over this store's graphs.
 
@@ -376,10 +383,10 @@ class OxigraphSource(Source):
         from concurrent.futures import ThreadPoolExecutor
 
         ox = _ox()
-        target = OxigraphSource()
+        target, dataset = OxigraphSource(), self._data_dataset()
 
         def construct(query: str) -> bytes:
-            return self.store.query(query, use_default_graph_as_union=True).serialize(format=ox.RdfFormat.N_TRIPLES)
+            return self.store.query(query, **dataset).serialize(format=ox.RdfFormat.N_TRIPLES)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             for triples in pool.map(construct, list(queries)):

@@ -80,6 +80,22 @@ def test_oxigraph_in_memory_gives_the_same_findings_as_rdflib(bundled_graph):
     assert as_dicts(find_conflicts(store)) == as_dicts(find_conflicts(bundled_graph))
 
 
+def test_data_in_named_graphs_gives_the_same_findings_on_oxigraph(bundled_graph, tmp_path):
+    """N-Quads keep their graphs; kg must read them all, not only the default graph."""
+    from rdflib import Dataset, URIRef
+
+    data = load_graph([], include_ontology=False)
+    dataset = Dataset()
+    half = sorted(data)[: len(data) // 2]
+    for triple in data:
+        dataset.graph(URIRef("urn:example:first-half" if triple in half else "urn:example:second-half")).add(triple)
+    path = tmp_path / "split.nq"
+    path.write_text(dataset.serialize(format="nquads"), encoding="utf-8")
+    store = open_source([path], store="oxigraph")
+    assert len(list(store.store.named_graphs())) >= 2
+    assert as_dicts(find_conflicts(store)) == as_dicts(find_conflicts(bundled_graph))
+
+
 def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
     store = open_source(store="oxigraph")
     memory = MemorySource(bundled_graph)
