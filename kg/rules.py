@@ -17,8 +17,14 @@ the minimum status:
 
 The rules join these edges; ``kg.conflicts`` then finds the claims behind each
 edge for the evidence. Dates: a year or year-month is its first day as a start
-and its last day as an end; a missing bound is open. Events (founding,
-departure) count from their date on and never end.
+and its last day as an end; a missing bound, or one that is not exactly
+``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` in ASCII digits, is open. Events
+(founding, departure) count from their date on and never end.
+
+There are two readings of the claims, held to the same edges by
+tests/test_in_store.py: ``claim_states`` in Python (rdflib graphs, endpoints),
+and ``in_store_edge_queries``, SPARQL that Oxigraph runs on its own data so
+that 10^6 claims never become Python objects.
 """
 
 from __future__ import annotations
