@@ -195,25 +195,25 @@ def test_one_claim_of_every_type_with_both_roles_conforms(shapes, ontology):
     assert report.results == ()
 
 
-@pytest.mark.parametrize("side", ["subject", "object"])
-def test_a_missing_role_is_reported_for_every_claim_type(side, shapes, ontology):
-    report = validate_graph(claims_of_every_type(ontology, drop_role=side), shapes=shapes, ontology=ontology)
-    expected = {
+def every_claim_role(side: str) -> set[tuple[str, str]]:
+    """(focus, path) of the subject or object role of the one claim of each type."""
+    return {
         (f"claim/{t.cls.rsplit('#', 1)[-1]}", str(t.subject_role if side == "subject" else t.object_role))
         for t in CLAIM_TYPES.values()
     }
-    assert {(v.focus, v.path) for v in report.violations} == expected
+
+
+@pytest.mark.parametrize("side", ["subject", "object"])
+def test_a_missing_role_is_reported_for_every_claim_type(side, shapes, ontology):
+    report = validate_graph(claims_of_every_type(ontology, drop_role=side), shapes=shapes, ontology=ontology)
+    assert {(v.focus, v.path) for v in report.violations} == every_claim_role(side)
     assert all("exactly one" in v.message for v in report.violations)
 
 
 @pytest.mark.parametrize("side", ["subject", "object"])
 def test_a_role_filled_by_a_node_of_the_wrong_type_is_reported_for_every_claim_type(side, shapes, ontology):
     report = validate_graph(claims_of_every_type(ontology, mistype_role=side), shapes=shapes, ontology=ontology)
-    expected = {
-        (f"claim/{t.cls.rsplit('#', 1)[-1]}", str(t.subject_role if side == "subject" else t.object_role))
-        for t in CLAIM_TYPES.values()
-    }
-    assert {(v.focus, v.path) for v in report.violations} == expected
+    assert {(v.focus, v.path) for v in report.violations} == every_claim_role(side)
     assert all(v.value == str(DATA["stranger"]) for v in report.violations)
 
 
