@@ -527,6 +527,12 @@ def docs(output):
 @click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
 @click.option("--update-url", metavar="URL", help="SPARQL Update URL, used when the server has no Graph Store Protocol.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Oxigraph server: load without a transaction, about 7x faster for 10^6 triples; "
+    "a push that fails midway leaves the graph empty or partial.",
+)
 @as_of_options
 @click.option(
     "--data",
@@ -535,7 +541,7 @@ def docs(output):
     type=click.Path(path_type=Path),
     help="RDF file or folder to push (repeatable). Default: the bundled example data.",
 )
-def push(endpoint, graph_iri, store_url, update_url, timeout, as_of, min_status, data):
+def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_status, data):
     """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
 
     Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
@@ -551,7 +557,16 @@ def push(endpoint, graph_iri, store_url, update_url, timeout, as_of, min_status,
     from kg.push import push as push_data
 
     report = push_data(
-        data, endpoint, graph=graph_iri, store_url=store_url, update_url=update_url, timeout=timeout, as_of=as_of, min_status=min_status
+        data,
+        endpoint,
+        graph=graph_iri,
+        store_url=store_url,
+        update_url=update_url,
+        timeout=timeout,
+        bulk=bulk,
+        as_of=as_of,
+        min_status=min_status,
+        progress_factory=_progress_bar if sys.stderr.isatty() else None,
     )
     where = f"graph <{report.data_graph}>" if report.data_graph else "the default graph"
     click.echo(f"Pushed {report.data_triples} triples to {where} and {report.derived_triples} derived triples to <{report.derived_graph}> ({report.method}).")

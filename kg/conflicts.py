@@ -117,16 +117,16 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     One finding per distinct set of key role entities.
     """
     from kg.rules import check_min_status, parse_as_of
-    from kg.store import OxigraphSource, as_source
+    from kg.store import as_source
 
     source = as_source(graph)
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(rules)
-    if isinstance(source, OxigraphSource):
-        states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
-    else:
+    if source.name == "memory":
         states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)
+    else:
+        states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
     context = _Context(states, control)
     candidates_by_rule = []
     for rule, rows in rows_by_rule:
@@ -153,16 +153,14 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
 
 
 def _run_on_derived_copy(source, rules, as_of, min_status):
-    """Read every claim into Python, derive the edges there and run the rules on a copy of them.
+    """Read every claim into Python, derive the edges there and run rdflib on them.
 
-    For rdflib graphs (whose engine is slow on the data itself) and endpoints
-    (which kg only reads): rdflib runs the rules on in-memory data, Oxigraph on
-    the rest. Both read the same derived facts, so they give the same rows.
+    For rdflib graphs, whose engine is slow on the data itself but reads
+    claims quickly through the graph API.
     """
     from rdflib import RDF
 
     from kg.rules import ControlGraph, claim_states, derive_facts, derived_graph
-    from kg.store import OxigraphSource
 
     states = claim_states(source, as_of=as_of, min_status=min_status)
     control = ControlGraph(states)
@@ -170,35 +168,30 @@ def _run_on_derived_copy(source, rules, as_of, min_status):
     agents = {node for state in states for node in (state.subject, state.object) if node}
     # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
     derived += [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
-    if source.name == "memory":
-        graph = derived_graph(derived)
-        return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(rule.query)]) for rule in rules]
-    store = OxigraphSource()
-    store.add_triples(derived)
-    return states, control, [(rule, _select_bindings(store, rule.query)) for rule in rules]
+    graph = derived_graph(derived)
+    return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(rule.query)]) for rule in rules]
 
 
 def _run_in_store(source, rules, as_of, min_status):
-    """Let Oxigraph derive the edges (store to store) and run the rules on them.
+    """Let the store derive the edges and run the rules on them in a small Oxigraph store.
 
-    Only the control claims come to Python (for the closure and the chains),
-    while the store CONSTRUCTs the other edges into a small store of their own;
-    the claims behind the rows are read afterwards, for the evidence only.
-    Oxigraph releases the GIL, so its work and Python's overlap on two threads.
+    For Oxigraph (store to store) and endpoints (the server CONSTRUCTs, kg
+    loads the answer). Only the control claims come to Python (for the closure
+    and the chains), while the store CONSTRUCTs the other edges; the claims
+    behind the rows are read afterwards, for the evidence only. Oxigraph and
+    HTTP release the GIL, so their work and Python's overlap on two threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from kg.namespaces import KG
-    from kg.rules import DERIVED, ControlGraph, claim_states, in_store_edge_queries
+    from kg.rules import ControlGraph, claim_states, closure_edges, in_store_edge_queries
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         edges = pool.submit(source.constructed, in_store_edge_queries(as_of, min_status))
         control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
         control = ControlGraph(control_states)
-        controls = DERIVED.controls
-        closure = [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
         derived = edges.result()
-        derived.add_triples(closure)
+        derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
     evidence = claim_states(source, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
     return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule

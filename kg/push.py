@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import Graph
-
 from kg.store import DERIVED_GRAPH, EndpointSource
 
 
@@ -33,23 +31,34 @@ def push(
     store_url: str | None = None,
     update_url: str | None = None,
     timeout: float = 60.0,
+    bulk: bool = False,
     as_of=None,
     min_status: str = "rumored",
+    progress_factory=None,
 ) -> PushReport:
     """Load local data with the ontology into ``graph`` at ``endpoint``, and the facts the rules derive.
 
+    The data goes through an in-memory Oxigraph store, which parses it and
+    derives the facts as ``kg conflicts --store oxigraph`` does, then leaves as
+    N-Triples: no triple becomes a Python object unless it holds a blank node.
     The derived facts (kgr: edges for ``as_of``, see kg.rules) let the rule files
     in queries/conflicts/ run on the server itself; ``kg conflicts --endpoint``
-    derives its own and does not need them.
+    derives its own and does not need them. ``bulk`` asks an Oxigraph server to
+    load without a transaction (see ``EndpointSource.push``); ``progress_factory``
+    is as for ``kg.store.open_source``.
     """
-    from kg.load import load_graph
-    from kg.rules import ControlGraph, check_min_status, claim_states, derive_facts, derived_graph, parse_as_of
+    from kg.namespaces import KG
+    from kg.rules import ControlGraph, check_min_status, claim_states, closure_edges, in_store_edge_queries, parse_as_of
+    from kg.store import open_source
 
-    local = load_graph(list(data))  # the ontology comes with the data, as for local commands
-    states = claim_states(local, as_of=parse_as_of(as_of), min_status=check_min_status(min_status))
-    derived: Graph = derived_graph(derive_facts(states, ControlGraph(states)))
-    target = EndpointSource(endpoint, timeout=timeout)
-    method = target.push(local, target_graph=graph, store_url=store_url, update_url=update_url)
+    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
+    target = EndpointSource(endpoint, timeout=timeout)  # checks the URL before any work
+    local = open_source(list(data), store="oxigraph", progress_factory=progress_factory)  # the ontology comes with the data, as for local commands
+    derived = local.constructed(in_store_edge_queries(as_of_date, min_status, agent_types=False))
+    control = ControlGraph(claim_states(local, as_of=as_of_date, min_status=min_status, classes=[KG.Control]))
+    derived.add_triples(closure_edges(control))
+    body, derived_body = local.ntriples(), derived.ntriples()
+    method = target.push(body, target_graph=graph, store_url=store_url, update_url=update_url, bulk=bulk)
     derived_graph = derived_graph_name(graph)
-    target.push(derived, target_graph=derived_graph, store_url=store_url, update_url=update_url)
-    return PushReport(len(local), len(derived), graph, derived_graph, method)
+    target.push(derived_body, target_graph=derived_graph, store_url=store_url, update_url=update_url, bulk=bulk)
+    return PushReport(body.count(b"\n"), len(derived), graph, derived_graph, method)

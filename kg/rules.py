@@ -22,8 +22,8 @@ and its last day as an end; a missing bound, or one that is not exactly
 (founding, departure) count from their date on and never end.
 
 There are two readings of the claims, held to the same edges by
-tests/test_in_store.py: ``claim_states`` in Python (rdflib graphs, endpoints),
-and ``in_store_edge_queries``, SPARQL that Oxigraph runs on its own data so
+tests/test_in_store.py: ``claim_states`` in Python (rdflib graphs),
+and ``in_store_edge_queries``, SPARQL that Oxigraph or an endpoint runs on its own data so
 that 10^6 claims never become Python objects.
 """
 
@@ -215,6 +215,12 @@ class ControlGraph:
         return None
 
 
+def closure_edges(control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """``kgr:controls`` from each controller to all it controls through chains, itself left out."""
+    controls = DERIVED.controls
+    return [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
+
+
 #: Derived edge for each claim type, and whether it needs the claim in force or only begun.
 DERIVED_EDGES = {
     KG.ComputeContract: (DERIVED.buysComputeFrom, "holds"),
@@ -254,12 +260,13 @@ _SPARQL_READABLE_DATE = (
 )
 
 
-def in_store_edge_queries(as_of: date, min_status: str) -> list[str]:
+def in_store_edge_queries(as_of: date, min_status: str, *, agent_types: bool = True) -> list[str]:
     """SPARQL CONSTRUCTs giving ``derive_facts``'s edges inside a store, but for the control closure.
 
     Each also gives ``kgr:controls`` from every agent of an edge to itself (the
-    reflexive part of the closure the rules need; Python adds the rest), and a
-    last one gives the agents' kg types, which rules test (``?x a kg:AILab``).
+    reflexive part of the closure the rules need; Python adds the rest), and,
+    with ``agent_types``, a last one gives the agents' kg types, which rules
+    test (``?x a kg:AILab``), for a store that lacks the data.
 
     The same reading of claims as ``claim_states``, without moving them to Python:
     a claim counts if one of its attestations reaches ``min_status``; of several
@@ -296,6 +303,8 @@ WHERE {{
   {f"FILTER ({end_ok})" if needs == "holds" else ""}
 }}"""
         )
+    if not agent_types:
+        return queries
     not_agents = ", ".join(cls.n3() for cls in [*CLAIM_TYPES, KG.Claim, KG.Attestation, KG.Source, KG.ClaimStatus])
     queries.append(
         f"""CONSTRUCT {{ ?agent a ?type }}

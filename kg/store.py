@@ -25,6 +25,8 @@ from kg.errors import InputError, QueryError
 
 ONTOLOGY_GRAPH = "urn:kg:ontology"
 DERIVED_GRAPH = "urn:kg:derived"
+#: Where blank nodes pushed to a server get their IRIs (what rdflib's skolemize gives).
+GENID = "https://w3id.org/ai-compute-kg/genid/"
 DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
 Rows = tuple[tuple[str, ...], list[tuple[Node | None, ...]]]
 
@@ -418,6 +420,25 @@ class OxigraphSource(Source):
 
         self.store.bulk_extend(ox.Quad(node(s), node(p), node(o), target) for s, p, o in triples)
 
+    def ntriples(self) -> bytes:
+        """Every graph's triples as one N-Triples document (the graphs merged), for ``kg push``.
+
+        Blank nodes become IRIs under kg's genid path, as rdflib's skolemize
+        names them, since a blank node's label holds only within one request.
+        """
+        ox = _ox()
+        if not self.store.query("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }", use_default_graph_as_union=True):
+            graphs = [ox.DefaultGraph(), *self.store.named_graphs()]
+            return b"".join(self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) for graph in graphs)
+        named: dict = {}
+
+        def iri(term):
+            if not isinstance(term, ox.BlankNode):
+                return term
+            return named.get(term) or named.setdefault(term, ox.NamedNode(GENID + term.value))
+
+        return ox.serialize((ox.Triple(iri(q.subject), q.predicate, iri(q.object)) for q in self.store), format=ox.RdfFormat.N_TRIPLES)
+
     def _data_dataset(self) -> dict:
         """Where kg's claim reads look: the default graph alone when all data is there (the usual
         case, besides kg's ontology graph), else the union of all graphs, which costs Oxigraph on
@@ -599,6 +620,26 @@ class EndpointSource(Source):
         names, rows = self.select(text)
         return QueryResult(form="SELECT", variables=names, rows=tuple(rows))
 
+    def constructed(self, queries: Iterable[str]) -> OxigraphSource:
+        """A local in-memory store holding what CONSTRUCT ``queries`` give at the endpoint.
+
+        The server joins its own data, two queries at a time, and sends N-Triples,
+        which Oxigraph loads without making Python objects: at 10^6 triples,
+        seconds where reading every claim as JSON took a minute.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        ox = _ox()
+        target = OxigraphSource()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for answer in pool.map(lambda query: self.query(query, "application/n-triples"), list(queries)):
+                try:
+                    target.store.load(input=answer, format=ox.RdfFormat.N_TRIPLES)
+                except SyntaxError as exc:
+                    reason = " ".join(str(exc).split())[:120]
+                    raise InputError(f"{self.url}: the endpoint's answer is not N-Triples: {reason}") from None
+        return target
+
     def _graph_answer(self, data: bytes) -> Graph:
         try:
             return Graph().parse(data=data, format="nt")
@@ -609,21 +650,22 @@ class EndpointSource(Source):
         return self._graph_answer(self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples"))
 
     # writing (kg push)
-    def push(self, graph: Graph, *, target_graph: str | None, store_url: str | None = None, update_url: str | None = None) -> str:
-        """Replace ``target_graph`` (or the default graph) at the endpoint with ``graph``.
+    def push(
+        self, ntriples: bytes, *, target_graph: str | None, store_url: str | None = None, update_url: str | None = None, bulk: bool = False
+    ) -> str:
+        """Replace ``target_graph`` (or the default graph) at the endpoint with an N-Triples document.
 
         Uses the Graph Store Protocol (PUT) where the server offers it, else SPARQL
-        Update (DROP, then INSERT DATA in chunks). Blank nodes are replaced by IRIs
-        first, since a blank node's label holds only within one request. Returns
-        the method used.
+        Update (DROP, then INSERT DATA in chunks). The document must hold no blank
+        nodes (``OxigraphSource.ntriples`` names them). ``bulk`` adds Oxigraph's
+        ``no_transaction`` to the PUT: its bulk loader, not atomic. Returns the method used.
         """
-        graph = graph.skolemize(authority="https://w3id.org", basepath="/ai-compute-kg/genid/")
-        body = graph.serialize(format="nt", encoding="utf-8")
         store = store_url or _guess(self.url, {"query": "store", "sparql": "store"})
         if store:
             url = store + ("?" + urllib.parse.urlencode({"graph": target_graph}) if target_graph else "?default")
+            url += "&no_transaction" if bulk else ""
             try:
-                self._request(url, body, "application/n-triples", "*/*", method="PUT")
+                self._request(url, ntriples, "application/n-triples", "*/*", method="PUT")
                 return f"Graph Store Protocol at {store}"
             except InputError as exc:
                 if not any(f"HTTP {code}" in str(exc) for code in (404, 405, 415)):
@@ -631,7 +673,7 @@ class EndpointSource(Source):
         update = update_url or _guess(self.url, {"query": "update", "sparql": "update"}) or self.url
         drop = f"DROP SILENT GRAPH <{target_graph}>" if target_graph else "DROP SILENT DEFAULT"
         self._request(update, urllib.parse.urlencode({"update": drop}).encode(), "application/x-www-form-urlencoded", "*/*")
-        lines = body.decode("utf-8").splitlines()
+        lines = ntriples.decode("utf-8").splitlines()
         for start in range(0, len(lines), 5000):
             chunk = "\n".join(lines[start : start + 5000])
             inner = f"GRAPH <{target_graph}> {{ {chunk} }}" if target_graph else chunk

@@ -148,14 +148,17 @@ def test_store_path_with_new_data_replaces_what_it_held(tmp_path, runner):
     assert '"AILab": 1' in result.stdout and "ComputeContract" not in result.stdout
 
 
-def test_push_twice_replaces_the_graph(server, runner):
+@pytest.mark.parametrize("bulk", [[], ["--bulk"]], ids=["transaction", "bulk"])
+def test_push_twice_replaces_the_graph(server, runner, bulk, bundled_graph):
     from kg.cli import cli
 
+    graph = f"http://example.org/twice{len(bulk)}"
     for _ in range(2):
-        result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/twice"])
+        result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", graph, *bulk])
         assert result.exit_code == 0, result.output
-    remote = EndpointSource(server, graph="http://example.org/twice")
+    remote = EndpointSource(server, graph=graph)
     assert len(remote) == len(load_graph())
+    assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
 
 
 def test_push_through_sparql_update_keeps_every_attestation(server, runner, bundled_graph):
