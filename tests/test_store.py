@@ -193,6 +193,25 @@ def test_push_then_conflicts_on_the_server_match_memory(server, runner, bundled_
     assert as_dicts(findings) == as_dicts(find_conflicts(load_graph([path]), as_of=SYNTH_AS_OF))
 
 
+def test_push_merges_the_named_graphs_of_a_dataset_file(server, runner, synthetic, tmp_path):
+    """N-Quads data in several graphs lands in the one graph pushed, every triple once."""
+    from kg.cli import cli
+
+    lines = synthetic.graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    lines = [line for line in lines if line.strip()]
+    path = tmp_path / "synthetic.nq"
+    half = len(lines) // 2
+    path.write_text(
+        "".join(line[: line.rstrip().rfind(".")] + f"<urn:part:{i < half}> .\n" for i, line in enumerate(lines)),
+        encoding="utf-8",
+    )
+    pushed = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/nq", "--data", str(path)])
+    assert pushed.exit_code == 0, pushed.output
+    remote = EndpointSource(server, graph="http://example.org/nq")
+    assert len(remote) == len(load_graph([path]))
+    assert as_dicts(find_conflicts(remote, as_of=SYNTH_AS_OF)) == as_dicts(find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF))
+
+
 def test_rule_files_run_on_the_server_over_the_pushed_derived_facts(server, runner):
     """The pushed kgr: facts let the .rq rule files run on the server itself."""
     from kg.cli import cli
