@@ -243,11 +243,11 @@ def _build_view(
         from kg.conflicts import find_conflicts
 
         view.findings = list(find_conflicts(graph, as_of=as_of, min_status=min_status))
-        if as_of is not None or min_status != "rumored":
-            from kg.rules import parse_as_of
+    if conflicts and (as_of is not None or min_status != "rumored"):
+        from kg.rules import parse_as_of
 
-            when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
-            view.notes.append(f"Conflict findings {when}, from evidence at least {min_status}.")
+        when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
+        view.notes.append(f"Conflict findings {when}, from evidence at least {min_status}.")
     protected = {ref.id for f in view.findings for ref in f.entities.values()}
 
     keep = set(agents)
