@@ -46,7 +46,9 @@ class Source:
     def claim_rows(self, cls: URIRef, subject_role: URIRef, object_role: URIRef, *, pairs=None) -> list[tuple]:
         """(claim, subject, object, start, end, status) for every claim of ``cls``, one row per attestation.
 
-        ``pairs`` limits the rows to claims between those (subject, object) agents.
+        ``pairs`` limits the rows to claims between those (subject, object) agents,
+        with all their rows: a claim with two subjects (a SHACL violation) must
+        read as it does whole, its smallest subject first, whichever pair found it.
         """
         return [row for query in _claim_queries(cls, subject_role, object_role, pairs) for row in self.select(query)[1]]
 
@@ -70,12 +72,23 @@ class Source:
 
 
 _KG = "https://w3id.org/ai-compute-kg/ontology#"
-# The roles in a sub-select: Oxigraph joins a VALUES block there first, and 10^2 times
-# slower when it sits beside the OPTIONALs.
 _CLAIM_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
 SELECT ?claim ?subject ?object ?start ?end ?status WHERE {{
-  {{ SELECT ?claim ?subject ?object WHERE {{ {values} ?claim <{subject_role}> ?subject ; <{object_role}> ?object . }} }}
+  {{ SELECT ?claim ?subject ?object WHERE {{ ?claim <{subject_role}> ?subject ; <{object_role}> ?object . }} }}
   ?claim a <{cls}> .
+  OPTIONAL {{ ?claim kg:startDate ?start }}
+  OPTIONAL {{ ?claim kg:endDate ?end }}
+  OPTIONAL {{ ?claim kg:attestation ?attestation . ?attestation kg:status ?status }}
+}}"""
+
+
+# The claims between some agent pairs, then all their roles (see ``Source.claim_rows``). The
+# VALUES block sits in a sub-select: Oxigraph joins it there first, and 10^2 times slower
+# when it sits beside the OPTIONALs.
+_CLAIMS_BETWEEN_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
+SELECT ?claim ?subject ?object ?start ?end ?status WHERE {{
+  {{ SELECT DISTINCT ?claim WHERE {{ {values} ?claim <{subject_role}> ?pairSubject ; <{object_role}> ?pairObject . }} }}
+  ?claim a <{cls}> ; <{subject_role}> ?subject ; <{object_role}> ?object .
   OPTIONAL {{ ?claim kg:startDate ?start }}
   OPTIONAL {{ ?claim kg:endDate ?end }}
   OPTIONAL {{ ?claim kg:attestation ?attestation . ?attestation kg:status ?status }}
@@ -84,16 +97,15 @@ SELECT ?claim ?subject ?object ?start ?end ?status WHERE {{
 
 def _claim_queries(cls, subject_role, object_role, pairs=None, chunk: int = 2000) -> list[str]:
     """The claim-reading query, whole or restricted to agent pairs a VALUES block at a time."""
-    query = _CLAIM_QUERY.format(cls=cls, subject_role=subject_role, object_role=object_role, values="")
     if pairs is None:
-        return [query]
+        return [_CLAIM_QUERY.format(cls=cls, subject_role=subject_role, object_role=object_role)]
     pairs = sorted(set(pairs), key=lambda pair: (str(pair[0]), str(pair[1])))
     return [
-        _CLAIM_QUERY.format(
+        _CLAIMS_BETWEEN_QUERY.format(
             cls=cls,
             subject_role=subject_role,
             object_role=object_role,
-            values="VALUES (?subject ?object) { " + " ".join(f"({s.n3()} {o.n3()})" for s, o in pairs[i : i + chunk]) + " }",
+            values="VALUES (?pairSubject ?pairObject) { " + " ".join(f"({s.n3()} {o.n3()})" for s, o in pairs[i : i + chunk]) + " }",
         )
         for i in range(0, len(pairs), chunk)
     ]
@@ -131,14 +143,20 @@ class MemorySource(Source):
         graph, rows = self.graph, []
         wanted = None if pairs is None else set(pairs)
         for claim in graph.subjects(RDF.type, cls):
+            subjects, objects = list(graph.objects(claim, subject_role)), list(graph.objects(claim, object_role))
+            if wanted is not None and not any((subject, obj) in wanted for subject in subjects for obj in objects):
+                continue
             starts = list(graph.objects(claim, KG.startDate)) or [None]
             ends = list(graph.objects(claim, KG.endDate)) or [None]
             statuses = [status for att in graph.objects(claim, KG.attestation) for status in graph.objects(att, KG.status)] or [None]
-            for subject in graph.objects(claim, subject_role):
-                for obj in graph.objects(claim, object_role):
-                    if wanted is not None and (subject, obj) not in wanted:
-                        continue
-                    rows += [(claim, subject, obj, start, end, status) for start in starts for end in ends for status in statuses]
+            rows += [
+                (claim, subject, obj, start, end, status)
+                for subject in subjects
+                for obj in objects
+                for start in starts
+                for end in ends
+                for status in statuses
+            ]
         return rows
 
     def agent_types(self, agents) -> list[tuple[Node, Node]]:
@@ -350,22 +368,31 @@ class OxigraphSource(Source):
             ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status)
         )
         cls, subject_role, object_role = (ox.NamedNode(str(p)) for p in (cls, subject_role, object_role))
-        rows = []
+        claims = set()  # a claim in two graphs, or found by two pairs, is read once
         for subject, obj in set(pairs):
             subject, obj = to_oxigraph(subject), to_oxigraph(obj)
-            # A claim in two graphs is found twice; the rows are grouped per claim afterwards.
-            for claim in {quad.subject for quad in pattern(None, subject_role, subject)}:
-                if not _any(pattern(claim, object_role, obj)) or not _any(pattern(claim, rdf_type, cls)):
-                    continue
-                starts = [quad.object.value for quad in pattern(claim, start_date, None)] or [None]
-                ends = [quad.object.value for quad in pattern(claim, end_date, None)] or [None]
-                statuses = [
-                    iri(quad.object) if isinstance(quad.object, ox.NamedNode) else None
-                    for att in pattern(claim, attestation, None)
-                    for quad in pattern(att.object, status_of, None)
-                ] or [None]
-                head = (iri(claim), iri(subject), iri(obj))
-                rows += [(*head, start, end, status) for start in starts for end in ends for status in statuses]
+            for quad in pattern(None, subject_role, subject):
+                if _any(pattern(quad.subject, object_role, obj)) and _any(pattern(quad.subject, rdf_type, cls)):
+                    claims.add(quad.subject)
+        rows = []
+        for claim in claims:
+            subjects = {iri(quad.object) for quad in pattern(claim, subject_role, None)}
+            objects = {iri(quad.object) for quad in pattern(claim, object_role, None)}
+            starts = [quad.object.value for quad in pattern(claim, start_date, None)] or [None]
+            ends = [quad.object.value for quad in pattern(claim, end_date, None)] or [None]
+            statuses = [
+                iri(quad.object) if isinstance(quad.object, ox.NamedNode) else None
+                for att in pattern(claim, attestation, None)
+                for quad in pattern(att.object, status_of, None)
+            ] or [None]
+            rows += [
+                (iri(claim), subject, obj, start, end, status)
+                for subject in subjects
+                for obj in objects
+                for start in starts
+                for end in ends
+                for status in statuses
+            ]
         return rows
 
     # Look-ups by node through the indexes: Oxigraph joins a large VALUES block slowly.

@@ -21,7 +21,7 @@ from kg.claims import CLAIM_TYPES, STATUS_IRIS
 from kg.conflicts import find_conflicts, findings_document
 from kg.namespaces import CLAIM, DATA, KG, SOURCE
 from kg.rules import DERIVED, ControlGraph, claim_states, derive_facts, in_store_edge_queries
-from kg.store import MemorySource, OxigraphSource
+from kg.store import MemorySource, OxigraphSource, Source
 
 AGENTS = [f"fictional-{name}" for name in ("a", "b", "c", "d", "e")]
 DATE_TEXTS = [
@@ -89,6 +89,43 @@ def test_sparql_edges_are_the_python_edges(graph, as_of, min_status):
     assert {t for t in store_triples if t[1] == RDF.type} == set(graph.triples((None, RDF.type, KG.AILab))) | set(
         graph.triples((None, RDF.type, KG.Person))
     )
+
+
+class SparqlOnly(Source):
+    """The SPARQL reading endpoints get (VALUES blocks), run here on Oxigraph without HTTP."""
+
+    name = "sparql-only"
+
+    def __init__(self, store: OxigraphSource) -> None:
+        self.store = store
+
+    def select(self, query: str):
+        return self.store.select(query)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claims_graph(), st.sampled_from(AS_OF), st.data())
+def test_claims_read_for_some_agent_pairs_read_as_they_do_whole(graph, as_of, data):
+    """The evidence read: a claim found through one of its pairs is the claim read whole,
+    even with two subjects (its smallest subject first, not the pair that found it)."""
+    combos = sorted(
+        (cls, s, o)
+        for cls, claim_type in CLAIM_TYPES.items()
+        for claim in graph.subjects(RDF.type, cls)
+        for s in graph.objects(claim, claim_type.subject_role)
+        for o in graph.objects(claim, claim_type.object_role)
+    )
+    chosen = data.draw(st.lists(st.sampled_from(combos), unique=True) if combos else st.just([]))
+    pairs: dict = {}
+    for cls, s, o in chosen:
+        pairs.setdefault(cls, set()).add((s, o))
+    whole = {state.iri: state for state in claim_states(MemorySource(graph), as_of=as_of, min_status="rumored")}
+    wanted = {(state.cls, state.subject, state.object) for state in whole.values()} & set(chosen)
+    store = oxigraph_copy(graph)
+    for source in (MemorySource(graph), store, SparqlOnly(store)):
+        read = claim_states(source, as_of=as_of, min_status="rumored", pairs=pairs)
+        assert all(state == whole[state.iri] for state in read), source.name
+        assert wanted <= {(state.cls, state.subject, state.object) for state in read}, source.name
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
