@@ -245,9 +245,14 @@ def describe(entity, data, output_format):
     """
     from dataclasses import asdict
 
-    from kg.summary import describe_entity
+    from kg.summary import describe_entity, entity_graph
 
-    description = describe_entity(load(data), entity)
+    source = load_source(data)
+    if source.name == "memory":
+        description = describe_entity(source.to_graph(), entity)
+    else:  # fetch what describing one entity reads, not the whole store
+        iri, graph = entity_graph(source, entity)
+        description = describe_entity(graph, str(iri))
     if output_format == "json":
         click.echo(json.dumps(asdict(description), indent=2, ensure_ascii=False))
         return

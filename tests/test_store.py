@@ -128,11 +128,13 @@ def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic):
         ["analyze", "--as-of", "2010", "--format", "json"],
         ["stats", "--format", "json"],
         ["describe", "spacex", "--format", "json"],
+        ["describe", "Elon Musk", "--format", "json"],  # by label
     ],
-    ids=lambda args: args[0],
+    ids=lambda args: " ".join(args[:2]),
 )
 def test_commands_say_the_same_on_oxigraph_as_in_memory(tmp_path, runner, args):
-    """viz and analyze take their findings from the store's own rule pack; the output is the same."""
+    """viz and analyze take their findings from the store's own rule pack, describe reads only
+    the entity's neighbourhood from it; the output is the same."""
     from kg.cli import cli
 
     outputs = []
@@ -260,6 +262,9 @@ def test_stats_and_query_over_the_endpoint(server, runner):
     )
     assert query.exit_code == 0
     assert "elon-musk" in query.stdout and "spacex" in query.stdout
+    remote = runner.invoke(cli, ["describe", "Elon Musk", "--endpoint", server, "--graph", "http://example.org/q", "--format", "json"])
+    local = runner.invoke(cli, ["describe", "Elon Musk", "--format", "json"])
+    assert remote.exit_code == 0 and remote.stdout == local.stdout
 
 
 class _GarbageHandler(http.server.BaseHTTPRequestHandler):
