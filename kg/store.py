@@ -11,6 +11,7 @@ findings on every back-end.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import urllib.error
 import urllib.parse
@@ -149,14 +150,7 @@ class MemorySource(Source):
             starts = list(graph.objects(claim, KG.startDate)) or [None]
             ends = list(graph.objects(claim, KG.endDate)) or [None]
             statuses = [status for att in graph.objects(claim, KG.attestation) for status in graph.objects(att, KG.status)] or [None]
-            rows += [
-                (claim, subject, obj, start, end, status)
-                for subject in subjects
-                for obj in objects
-                for start in starts
-                for end in ends
-                for status in statuses
-            ]
+            rows += _claim_rows_of(claim, subjects, objects, starts, ends, statuses)
         return rows
 
     def agent_types(self, agents) -> list[tuple[Node, Node]]:
@@ -243,6 +237,11 @@ def _interning_iri():
         return found
 
     return iri
+
+
+def _claim_rows_of(claim, subjects, objects, starts, ends, statuses) -> list[tuple]:
+    """A claim's rows as the claim query gives them: one per combination of its values."""
+    return [(claim, *values) for values in itertools.product(subjects, objects, starts, ends, statuses)]
 
 
 def _any(iterator) -> bool:
@@ -385,14 +384,7 @@ class OxigraphSource(Source):
                 for att in pattern(claim, attestation, None)
                 for quad in pattern(att.object, status_of, None)
             ] or [None]
-            rows += [
-                (iri(claim), subject, obj, start, end, status)
-                for subject in subjects
-                for obj in objects
-                for start in starts
-                for end in ends
-                for status in statuses
-            ]
+            rows += _claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses)
         return rows
 
     # Look-ups by node through the indexes: Oxigraph joins a large VALUES block slowly.
