@@ -355,14 +355,53 @@ def _is_subject(graph, iri: URIRef) -> bool:
 
 
 def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
-    """``text`` with ``--param`` values bound by a trailing VALUES block, for remote endpoints.
+    """``text`` with ``--param`` values bound by a VALUES block, for Oxigraph and remote endpoints.
 
     Each value is parsed to an RDF term first and written in N-Triples syntax
-    (quotes and braces escaped), so it can only ever be a value.
+    (quotes and braces escaped), so it can only ever be a value. The block opens
+    the query's WHERE group, so the variable holds the value throughout, as with
+    rdflib's initBindings (and Virtuoso refuses a trailing VALUES block on a
+    variable the query does not select); trailing only where no group can take it.
     """
     bound = [parse_param(p, source) for p in check_params(text, params)]
     if not bound:
         return text
     names = " ".join(f"?{name}" for name, _ in bound)
     values = " ".join(term.n3() for _, term in bound)
-    return f"{text.rstrip()}\nVALUES ({names}) {{ ({values}) }}\n"
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    opening = _where_group_start(text)
+    if opening is not None:
+        inline = f"{text[:opening]} {block}{text[opening:]}"
+        if _parses(inline):
+            return inline
+    return f"{text.rstrip()}\n{block}\n"
+
+
+#: What the search for the WHERE group skips (comments, strings, IRIs), then the keyword and braces.
+_QUERY_TOKENS = re.compile(
+    r'''(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
+    r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>)'''
+    r"|(?P<where>(?<![:\w])WHERE\b)|(?P<open>\{)",
+    re.IGNORECASE,
+)
+
+
+def _where_group_start(text: str) -> int | None:
+    """The offset just inside the brace that opens the query's WHERE group, if there is one."""
+    seen_where = False
+    for match in _QUERY_TOKENS.finditer(text):
+        if match.lastgroup == "where":
+            seen_where = True
+        elif match.lastgroup == "open" and seen_where:
+            return match.end()
+    return None
+
+
+def _parses(text: str) -> bool:
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        prepareQuery(text, initNs=PREFIXES)
+        return True
+    except Exception:  # rdflib's parser raises many types; the caller falls back to a trailing block
+        return False

@@ -113,6 +113,24 @@ def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
         assert expected.rows, query.name
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a parameter read before any pattern binds it: bound from the start, as in memory
+        'SELECT ?v WHERE { BIND (CONCAT("x", STR(?org)) AS ?v) }',
+        # comments, strings and a prefixed name that say WHERE { must not be taken for the group
+        '# WHERE { not the group\nSELECT ?org ?name ("WHERE {" AS ?text) WHERE {\n'
+        "  ?claim kg:controlledEntity ?org ; a kg:Control .\n  OPTIONAL { ?org rdfs:label ?name } }",
+        # a parameter only an OPTIONAL binds
+        "SELECT ?claim ?org WHERE { ?claim a kg:Control OPTIONAL { ?claim kg:controlledEntity ?org } }",
+    ],
+)
+def test_parameters_mean_the_same_on_oxigraph_as_in_memory(bundled_graph, text):
+    store, memory = open_source(store="oxigraph"), MemorySource(bundled_graph)
+    expected, got = memory.run(text, params=["org=starlink"]), store.run(text, params=["org=starlink"])
+    assert expected.rows and sorted(map(str, got.rows)) == sorted(map(str, expected.rows))
+
+
 def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic):
     memory = find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF)
     assert planted_found(memory, synthetic.planted)
