@@ -549,7 +549,7 @@ def docs(output):
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL query URL of the store to load into.")
 @click.option("--graph", "graph_iri", metavar="IRI", help="Named graph for the data (default: the default graph).")
 @click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
-@click.option("--update-url", metavar="URL", help="SPARQL Update URL, used when the server has no Graph Store Protocol.")
+@click.option("--update-url", metavar="URL", help="SPARQL Update URL, if the server has no Graph Store Protocol and it cannot be guessed.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
 @click.option(
     "--bulk",
@@ -569,8 +569,9 @@ def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_s
     """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
 
     Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
-    Oxigraph it is guessed from --endpoint), else SPARQL Update. The derived
-    facts go to their own graph (IRI/derived, or urn:kg:derived).
+    Oxigraph it is guessed from --endpoint), else SPARQL Update (at /update
+    beside --endpoint, or at --endpoint itself, as Virtuoso takes it). The
+    derived facts go to their own graph (IRI/derived, or urn:kg:derived).
 
     \b
     Example:

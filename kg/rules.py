@@ -277,8 +277,8 @@ def in_store_edge_queries(as_of: date, min_status: str, *, agent_types: bool = T
     """
     allowed = ", ".join(f"kg:{name.capitalize()}" for name in STATUS_ORDER[status_rank(min_status):] if name != "denied")
     day = as_of.isoformat()
-    start_ok = f'!BOUND(?start) || !({_SPARQL_READABLE_DATE.format(x="?start")}) || ?start <= SUBSTR("{day}", 1, STRLEN(?start))'
-    end_ok = f'!BOUND(?end) || !({_SPARQL_READABLE_DATE.format(x="?end")}) || SUBSTR("{day}", 1, STRLEN(?end)) <= ?end'
+    start_ok = f'?start = "" || !({_SPARQL_READABLE_DATE.format(x="?start")}) || ?start <= SUBSTR("{day}", 1, STRLEN(?start))'
+    end_ok = f'?end = "" || !({_SPARQL_READABLE_DATE.format(x="?end")}) || SUBSTR("{day}", 1, STRLEN(?end)) <= ?end'
     queries = []
     for cls, (edge, needs) in DERIVED_EDGES.items():
         claim_type = CLAIM_TYPES[cls]
@@ -297,8 +297,8 @@ WHERE {{
   FILTER NOT EXISTS {{ ?claim {object_role} ?otherObject FILTER (STR(?otherObject) < STR(?object)) }}
   OPTIONAL {{ ?claim kg:startDate ?startValue FILTER NOT EXISTS {{ ?claim kg:startDate ?earlier FILTER (STR(?earlier) < STR(?startValue)) }} }}
   OPTIONAL {{ ?claim kg:endDate ?endValue FILTER NOT EXISTS {{ ?claim kg:endDate ?earlier FILTER (STR(?earlier) < STR(?endValue)) }} }}
-  BIND (STR(?startValue) AS ?start)
-  BIND (STR(?endValue) AS ?end)
+  BIND (COALESCE(STR(?startValue), "") AS ?start)
+  BIND (COALESCE(STR(?endValue), "") AS ?end)
   FILTER ({start_ok})
   {f"FILTER ({end_ok})" if needs == "holds" else ""}
 }}"""

@@ -595,10 +595,14 @@ class EndpointSource(Source):
         self.url, self.graph, self.timeout = url, graph, timeout
 
     def _request(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST") -> bytes:
+        return self._exchange(url, data, content_type, accept, method)[0]
+
+    def _exchange(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST"):
+        """The answer's body and headers; every HTTP failure as one InputError naming the URL."""
         request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type, "Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
+                return response.read(), response.headers
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
             raise InputError(f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail[:200]}" if detail else "")) from None
@@ -610,8 +614,37 @@ class EndpointSource(Source):
             raise InputError(f"{url}: connection failed: {exc}") from None
 
     def query(self, text: str, accept: str) -> bytes:
+        """The endpoint's answer to a query; an error rather than an answer the server cut short."""
         fields = [("query", text)] + ([("default-graph-uri", self.graph)] if self.graph else [])
-        return self._request(self.url, urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", accept)
+        body, headers = self._exchange(self.url, urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", accept)
+        limit = headers.get("X-SPARQL-MaxRows")
+        if limit is None and accept == "application/n-triples" and headers.get("Server", "").startswith("Virtuoso"):
+            # Virtuoso cuts CONSTRUCT answers at its row limit without saying so (it does say for SELECT).
+            found = self._virtuoso_row_limit()
+            limit = found if found is not None and body.count(b"\n") >= found else None
+        if limit is not None:
+            raise InputError(
+                f"{self.url}: the endpoint cut its answer at {limit} rows, so kg would miss data; "
+                "raise the server's limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)"
+            )
+        return body
+
+    def _virtuoso_row_limit(self) -> int | None:
+        """Rows a Virtuoso endpoint sends at most: its ResultSetMaxRows, never above 2^20 over HTTP.
+
+        Asked once, through Virtuoso's own built-in functions; None if the server refuses them.
+        """
+        if not hasattr(self, "_row_limit"):
+            text = "SELECT (bif:cfg_item_value(bif:virtuoso_ini_path(), 'SPARQL', 'ResultSetMaxRows') AS ?rows) WHERE {}"
+            fields = urllib.parse.urlencode([("query", text)]).encode()
+            try:
+                body, _ = self._exchange(self.url, fields, "application/x-www-form-urlencoded", "application/sparql-results+json")
+                binding = json.loads(body)["results"]["bindings"][0]
+                value = int(binding["rows"]["value"]) if "rows" in binding else 0  # unset: no limit but HTTP's
+                self._row_limit = min(value, 2**20) if value > 0 else 2**20
+            except (InputError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+                self._row_limit = None
+        return self._row_limit
 
     def select(self, query: str) -> Rows:
         document = _json(self.url, self.query(query, "application/sparql-results+json"))
@@ -694,11 +727,19 @@ class EndpointSource(Source):
                 self._request(url, ntriples, "application/n-triples", "*/*", method="PUT")
                 return f"Graph Store Protocol at {store}"
             except InputError as exc:
-                if not any(f"HTTP {code}" in str(exc) for code in (404, 405, 415)):
+                if not _not_offered(exc):
                     raise
-        update = update_url or _guess(self.url, {"query": "update", "sparql": "update"}) or self.url
+        # Oxigraph and Fuseki take updates beside the query URL (/update), Virtuoso at the query URL itself.
+        candidates = [update_url] if update_url else [_guess(self.url, {"query": "update", "sparql": "update"}), self.url]
+        candidates = list(dict.fromkeys(url for url in candidates if url))
         drop = f"DROP SILENT GRAPH <{target_graph}>" if target_graph else "DROP SILENT DEFAULT"
-        self._request(update, urllib.parse.urlencode({"update": drop}).encode(), "application/x-www-form-urlencoded", "*/*")
+        for update in candidates:
+            try:
+                self._request(update, urllib.parse.urlencode({"update": drop}).encode(), "application/x-www-form-urlencoded", "*/*")
+                break
+            except InputError as exc:
+                if update == candidates[-1] or not _not_offered(exc):
+                    raise
         lines = ntriples.decode("utf-8").splitlines()
         for start in range(0, len(lines), 5000):
             chunk = "\n".join(lines[start : start + 5000])
@@ -710,6 +751,11 @@ class EndpointSource(Source):
     def __len__(self) -> int:
         _, rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _not_offered(error: InputError) -> bool:
+    """Whether an HTTP error says the URL does not offer the protocol tried (so kg tries the next)."""
+    return any(f"HTTP {code}" in str(error) for code in (404, 405, 415, 501))
 
 
 def _guess(url: str, replacements: dict[str, str]) -> str | None:
