@@ -7,6 +7,7 @@ process so that peak memory is the run's own:
 - rdflib in memory (the embedded default; up to 10^5, see the notes),
 - Oxigraph in memory and an Oxigraph server over HTTP, on disk (up to 10^6),
 - Oxigraph on disk (every size: the store meant for 10^7 and more),
+- a Virtuoso server over HTTP (up to 10^6; where Debian's virtuoso-opensource-7-bin is installed),
 
 and kg's own overhead: kg's conflict time over the time pyoxigraph alone takes
 for the same calls. Every call kg makes to the pyoxigraph store (queries,
@@ -35,12 +36,13 @@ from pathlib import Path
 
 TRIPLES_PER_ORG = 22  # what kg synth produces, measured
 AS_OF = "2025-06-30"
-BACKENDS = ("rdflib-memory", "oxigraph-memory", "oxigraph-disk", "oxigraph-server")
+BACKENDS = ("rdflib-memory", "oxigraph-memory", "oxigraph-disk", "oxigraph-server", "virtuoso-server")
 #: Largest graph each back-end is run on, and why not beyond.
 LIMITS = {
     "rdflib-memory": (200_000, "beyond the embedded default's range (rdflib: ~1.2 KB and minutes per 10^6 triples)"),
     "oxigraph-memory": (2_000_000, "10^7 is the on-disk store's target"),
     "oxigraph-server": (2_000_000, "10^7 is the on-disk store's target"),
+    "virtuoso-server": (2_000_000, "10^7 is the on-disk store's target"),
     "oxigraph-disk": (float("inf"), ""),
 }
 REPLAY_LIMIT = 2_000_000  # replaying means loading the data a second time
@@ -48,7 +50,10 @@ NOTES_MARKER = "\n<!-- notes: kept as they are when the benchmark rewrites the t
 
 
 def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, replay: bool) -> dict:
-    """Load ``path`` into ``backend`` and run the rule pack; runs inside a child process."""
+    """Load ``path`` into ``backend`` and run the rule pack; runs inside a child process.
+
+    ``endpoint`` is the server's SPARQL URL for the server back-ends.
+    """
     from kg.conflicts import find_conflicts
     from kg.store import EndpointSource, open_source
 
@@ -62,11 +67,14 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
     else:
         from kg.push import push
 
-        push([path], endpoint, graph=f"urn:bench:{path.stem}", timeout=600, bulk=True)
+        if backend == "virtuoso-server":  # its Graph Store Protocol URL, as the README says
+            push([path], endpoint, graph=f"urn:bench:{path.stem}", store_url=endpoint + "-graph-crud", timeout=600)
+        else:
+            push([path], endpoint, graph=f"urn:bench:{path.stem}", timeout=600, bulk=True)
         source = EndpointSource(endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
     loaded = time.perf_counter()
     calls: list | None = None
-    if backend.startswith("oxigraph-") and backend != "oxigraph-server" and replay:
+    if backend in ("oxigraph-memory", "oxigraph-disk") and replay:
         calls = record_store_calls(source)
     findings = find_conflicts(source, as_of=AS_OF)
     done = time.perf_counter()
@@ -185,6 +193,18 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("oxigraph serve did not start")
 
 
+def start_virtuoso(workdir: Path) -> tuple[subprocess.Popen | None, str]:
+    """A Virtuoso server on disk with 1.3 GB of cache, through the tests' launcher; (None, why) if missing."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from virtuoso_server import VirtuosoMissing
+    from virtuoso_server import start_virtuoso as start
+
+    try:
+        return start(workdir / "virtuoso", max_rows=10_000_000, buffers=170_000)
+    except VirtuosoMissing as missing:
+        return None, str(missing)
+
+
 def child(backend: str, path: Path, endpoint: str | None, replay: bool) -> dict:
     with tempfile.TemporaryDirectory(dir=path.parent) as workdir:
         command = [sys.executable, __file__, "--child", backend, str(path), workdir, endpoint or "", "replay" if replay else ""]
@@ -212,6 +232,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
         workdir = Path(workdir)
         server, endpoint = start_server(workdir)
+        virtuoso, virtuoso_endpoint = start_virtuoso(workdir)
+        endpoints = {"oxigraph-server": endpoint, "virtuoso-server": virtuoso_endpoint}
         try:
             for size in (int(float(s)) for s in args.sizes.split(",")):
                 path = workdir / f"synthetic-{size}.nt"
@@ -223,7 +245,10 @@ def main() -> None:
                     if counts["triples"] > limit:
                         rows.append((counts["triples"], backend, None, None, None, None, None, f"not run: {why}"))
                         continue
-                    result = child(backend, path, endpoint, replay=counts["triples"] <= REPLAY_LIMIT)
+                    if backend == "virtuoso-server" and virtuoso is None:
+                        rows.append((counts["triples"], backend, None, None, None, None, None, f"not run: {virtuoso_endpoint}"))
+                        continue
+                    result = child(backend, path, endpoints.get(backend), replay=counts["triples"] <= REPLAY_LIMIT)
                     print(f"# {backend} {counts['triples']}: {result}", file=sys.stderr)
                     if "error" in result:
                         rows.append((counts["triples"], backend, None, None, None, None, None, result["error"][:80]))
@@ -235,6 +260,9 @@ def main() -> None:
                 path.unlink()
         finally:
             server.terminate()
+            if virtuoso is not None:
+                virtuoso.terminate()
+                virtuoso.wait(timeout=60)
     table = render(rows)
     print(table)
     out = Path(args.out)
@@ -269,8 +297,9 @@ calls: every query, update, load and look-up kg sent to the store, recorded and 
 one after the other on a fresh store with the same data (kg runs some of them two at a
 time; the replay does not). Blank where not measured: the server (its calls are HTTP) and
 graphs above {REPLAY_LIMIT:,} triples (the replay loads the data a second time).
-The server rows include `kg push --bulk` (data, ontology and derived facts over HTTP, the
-server on disk) in the load time; their peak memory is kg's process, not the server's.
+The server rows include `kg push` (data, ontology and derived facts over HTTP, the server on
+disk; `--bulk` for Oxigraph, the Graph Store Protocol for Virtuoso) in the load time; their
+peak memory is kg's process, not the server's.
 """
 
 

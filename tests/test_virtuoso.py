@@ -10,16 +10,14 @@ in these graphs is fictional.
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import time
 from itertools import count
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF
+
+import virtuoso_server
 from test_in_store import AS_OF, claims_graph, oxigraph_copy
 from test_store import planted_found
 
@@ -32,69 +30,13 @@ from kg.synth import SYNTH_AS_OF
 
 pytestmark = pytest.mark.slow
 
-INI = """\
-[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DirsAllowed = {dir}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {dir}
-ServerThreads = 4
-
-[SPARQL]
-ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 120
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def start_virtuoso(folder, max_rows: int):
-    """virtuoso-t on 127.0.0.1 with a database in ``folder``; SPARQL Update allowed without a login,
-    as the README's Virtuoso lines assume. Returns (process, SPARQL URL, SQL port)."""
-    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    if binary is None or isql is None:
-        pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource-7-bin)")
-    folder.mkdir(parents=True, exist_ok=True)
-    http_port, sql_port = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(INI.format(dir=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows), encoding="utf-8")
-    process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with socket.create_connection(("127.0.0.1", http_port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        log = (folder / "virtuoso.log").read_text(errors="replace")[-500:] if (folder / "virtuoso.log").exists() else ""
-        pytest.fail("virtuoso-t did not start: " + log)
-    grants = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
-    subprocess.run([isql, str(sql_port), "dba", "dba", f"exec={grants}"], check=True, capture_output=True, timeout=60)
-    return process, f"http://127.0.0.1:{http_port}/sparql"
+    """The server (see virtuoso_server), or a skip where it is not installed (a failure in CI)."""
+    try:
+        return virtuoso_server.start_virtuoso(folder, max_rows)
+    except virtuoso_server.VirtuosoMissing as missing:
+        pytest.skip(str(missing))
 
 
 @pytest.fixture(scope="module")
