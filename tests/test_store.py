@@ -131,12 +131,17 @@ def test_parameters_mean_the_same_on_oxigraph_as_in_memory(bundled_graph, text):
     assert expected.rows and sorted(map(str, got.rows)) == sorted(map(str, expected.rows))
 
 
-def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic):
+def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic, tmp_path):
     memory = find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF)
     assert planted_found(memory, synthetic.planted)
     store = OxigraphSource()
     store.add_graph(synthetic.graph)
     assert as_dicts(find_conflicts(store, as_of=SYNTH_AS_OF)) == as_dicts(memory)
+    # ... and on disk, loaded from a file as `kg conflicts --store-path` loads it
+    path = tmp_path / "synthetic.nt"
+    synthetic.graph.serialize(path, format="nt", encoding="utf-8")
+    on_disk = open_source([path], store="oxigraph", store_path=tmp_path / "store")
+    assert as_dicts(find_conflicts(on_disk, as_of=SYNTH_AS_OF)) == as_dicts(memory)
 
 
 @pytest.mark.parametrize(
