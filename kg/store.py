@@ -13,16 +13,18 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.errors import InputError, QueryError
+from kg.errors import InputError, KgWarning, QueryError
 
 ONTOLOGY_GRAPH = "urn:kg:ontology"
 DERIVED_GRAPH = "urn:kg:derived"
@@ -632,9 +634,12 @@ class EndpointSource(Source):
     def _virtuoso_row_limit(self) -> int | None:
         """Rows a Virtuoso endpoint sends at most: its ResultSetMaxRows, never above 2^20 over HTTP.
 
-        Asked once, through Virtuoso's own built-in functions; None if the server refuses them.
+        Asked once, through Virtuoso's own built-in functions; None, with a
+        warning, if the server refuses them.
         """
-        if not hasattr(self, "_row_limit"):
+        with _ROW_LIMIT_LOCK:  # kg sends queries two at a time: ask once
+            if hasattr(self, "_row_limit"):
+                return self._row_limit
             text = "SELECT (bif:cfg_item_value(bif:virtuoso_ini_path(), 'SPARQL', 'ResultSetMaxRows') AS ?rows) WHERE {}"
             fields = urllib.parse.urlencode([("query", text)]).encode()
             try:
@@ -644,7 +649,9 @@ class EndpointSource(Source):
                 self._row_limit = min(value, 2**20) if value > 0 else 2**20
             except (InputError, ValueError, KeyError, IndexError, TypeError, AttributeError):
                 self._row_limit = None
-        return self._row_limit
+                message = f"{self.url}: Virtuoso did not tell its row limit (ResultSetMaxRows), so a CONSTRUCT answer cut there would go unnoticed"
+                warnings.warn(message, KgWarning, stacklevel=2)
+            return self._row_limit
 
     def select(self, query: str) -> Rows:
         document = _json(self.url, self.query(query, "application/sparql-results+json"))
@@ -751,6 +758,9 @@ class EndpointSource(Source):
     def __len__(self) -> int:
         _, rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+_ROW_LIMIT_LOCK = threading.Lock()
 
 
 def _not_offered(error: InputError) -> bool:

@@ -122,6 +122,25 @@ def test_awkward_claims_read_the_same_on_virtuoso(virtuoso, graph, as_of, min_st
     assert document(remote) == document(MemorySource(graph))
 
 
+def test_a_server_that_hides_its_row_limit_gets_a_warning(virtuoso, runner, monkeypatch):
+    """Where Virtuoso refuses its built-in functions, kg cannot tell a cut CONSTRUCT answer: it says so once."""
+    from kg.cli import cli
+
+    runner.invoke(cli, ["push", "--endpoint", virtuoso, "--graph", "urn:kg:hidden", "--store-url", virtuoso + "-graph-crud"])
+    exchange = EndpointSource._exchange
+
+    def refusing(self, url, data, *args, **kwargs):
+        if b"bif%3A" in data:
+            raise InputError(f"{url}: HTTP 500 SPARQL Request Failed: Virtuoso 37000 Error SQ074: access denied")
+        return exchange(self, url, data, *args, **kwargs)
+
+    monkeypatch.setattr(EndpointSource, "_exchange", refusing)
+    result = runner.invoke(cli, ["conflicts", "--endpoint", virtuoso, "--graph", "urn:kg:hidden", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Warning:") == 1 and "did not tell its row limit" in result.stderr
+    assert json.loads(result.stdout) == json.loads(runner.invoke(cli, ["conflicts", "--format", "json"]).stdout)
+
+
 def test_an_answer_cut_at_the_row_limit_is_an_error(tmp_path_factory, runner, synthetic_small):
     """Virtuoso sends at most ResultSetMaxRows rows and, for CONSTRUCT, does not say so:
     kg must stop with one line rather than report findings from part of the graph."""
