@@ -62,7 +62,7 @@ def as_dicts(findings):
     return [f.to_dict() for f in findings]
 
 
-def test_push_then_commands_match_memory_on_virtuoso(virtuoso, runner, bundled_graph, tmp_path):
+def test_push_then_commands_match_memory_on_virtuoso(virtuoso, runner):
     """The README's Virtuoso lines: push over the Graph Store Protocol, then conflicts, stats, query, describe."""
     from kg.cli import cli
 
