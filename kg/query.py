@@ -381,19 +381,23 @@ def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
 _QUERY_TOKENS = re.compile(
     r'''(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>)'''
-    r"|(?P<where>(?<![:\w])WHERE\b)|(?P<open>\{)",
+    r"|(?P<where>(?<![:\w])WHERE\b)|(?P<open>\{)|(?P<close>\})",
     re.IGNORECASE,
 )
 
 
 def _where_group_start(text: str) -> int | None:
-    """The offset just inside the brace that opens the query's WHERE group, if there is one."""
-    seen_where = False
+    """The offset just inside the brace that opens the query's own WHERE group (not a sub-select's), if any."""
+    seen_where, depth = False, 0
     for match in _QUERY_TOKENS.finditer(text):
-        if match.lastgroup == "where":
+        if match.lastgroup == "where" and depth == 0:
             seen_where = True
-        elif match.lastgroup == "open" and seen_where:
-            return match.end()
+        elif match.lastgroup == "open":
+            if seen_where:
+                return match.end()
+            depth += 1
+        elif match.lastgroup == "close":
+            depth -= 1
     return None
 
 

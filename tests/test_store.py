@@ -123,6 +123,8 @@ def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
         "  ?claim kg:controlledEntity ?org ; a kg:Control .\n  OPTIONAL { ?org rdfs:label ?name } }",
         # a parameter only an OPTIONAL binds
         "SELECT ?claim ?org WHERE { ?claim a kg:Control OPTIONAL { ?claim kg:controlledEntity ?org } }",
+        # no WHERE keyword but a sub-select's, which does not select the parameter
+        "SELECT ?claim ?org { { SELECT ?claim WHERE { ?claim a kg:Control } } ?claim kg:controlledEntity ?org }",
     ],
 )
 def test_parameters_mean_the_same_on_oxigraph_as_in_memory(bundled_graph, text):
