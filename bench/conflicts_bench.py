@@ -196,8 +196,8 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
 def start_virtuoso(workdir: Path) -> tuple[subprocess.Popen | None, str]:
     """A Virtuoso server on disk with 1.3 GB of cache, through the tests' launcher; (None, why) if missing."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from virtuoso_server import VirtuosoMissing
-    from virtuoso_server import start_virtuoso as start
+    from servers import VirtuosoMissing
+    from servers import start_virtuoso as start
 
     try:
         return start(workdir / "virtuoso", max_rows=10_000_000, buffers=170_000)

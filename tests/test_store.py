@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from servers import free_port, listening
 
 from kg.conflicts import find_conflicts, load_rules
 from kg.errors import InputError
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.slow
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     """A real Oxigraph SPARQL server on 127.0.0.1, in memory, for this module."""
@@ -43,14 +37,7 @@ def server():
     port = free_port()
     process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    if not listening(port, process, seconds=20):
         process.kill()
         pytest.fail("oxigraph serve did not start: " + process.stderr.read().decode(errors="replace"))
     yield url

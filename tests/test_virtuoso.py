@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF
 
-import virtuoso_server
+import servers
 from test_in_store import AS_OF, claims_graph, oxigraph_copy
 from test_store import planted_found
 
@@ -32,10 +32,10 @@ pytestmark = pytest.mark.slow
 
 
 def start_virtuoso(folder, max_rows: int):
-    """The server (see virtuoso_server), or a skip where it is not installed (a failure in CI)."""
+    """The server (see servers.py), or a skip where it is not installed (a failure in CI)."""
     try:
-        return virtuoso_server.start_virtuoso(folder, max_rows)
-    except virtuoso_server.VirtuosoMissing as missing:
+        return servers.start_virtuoso(folder, max_rows)
+    except servers.VirtuosoMissing as missing:
         pytest.skip(str(missing))
 
 

@@ -1,4 +1,5 @@
-"""Start OpenLink Virtuoso (Debian's virtuoso-opensource-7-bin) on 127.0.0.1, for the tests and the benchmark."""
+"""Real SPARQL servers on 127.0.0.1 for the tests and the benchmark: ports, and OpenLink Virtuoso
+(Debian's virtuoso-opensource-7-bin)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening(port: int, process: subprocess.Popen, seconds: float) -> bool:
+    """Whether ``process`` accepts connections on ``port`` within ``seconds`` (False once it has exited)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def start_virtuoso(folder: Path, max_rows: int, buffers: int = 20_000) -> tuple[subprocess.Popen, str]:
     """virtuoso-t on 127.0.0.1 with a database in ``folder``, SPARQL Update allowed without a login
     (as the README's Virtuoso lines assume), answers cut at ``max_rows``, ``buffers`` pages of 8 KB
@@ -64,14 +77,7 @@ def start_virtuoso(folder: Path, max_rows: int, buffers: int = 20_000) -> tuple[
     settings = dict(dir=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows, buffers=buffers, dirty_buffers=buffers * 3 // 4)
     ini.write_text(INI.format(**settings), encoding="utf-8")
     process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with socket.create_connection(("127.0.0.1", http_port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not listening(http_port, process, seconds=60):
         process.kill()
         log = (folder / "virtuoso.log").read_text(errors="replace")[-500:] if (folder / "virtuoso.log").exists() else ""
         raise RuntimeError("virtuoso-t did not start: " + log)
