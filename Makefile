@@ -53,6 +53,6 @@ clean:
 ontology/kg.owl: ontology/kg.ttl venv
 	$(BIN)/python ontology/make_rdfxml.py
 
-# Rewrite the command reference in README.md from `kg --help` (tests/test_readme.py checks it).
+# Rewrite the README's generated parts (the rule table and the command reference; tests/test_readme.py checks them).
 readme: install
-	$(BIN)/python -c "import re, pathlib; from kg.cli import cli_reference; p = pathlib.Path('README.md'); t = p.read_text(encoding='utf-8'); start, end = '<!-- cli-reference:start -->', '<!-- cli-reference:end -->'; p.write_text(t[: t.index(start) + len(start)] + '\n' + cli_reference() + '\n' + t[t.index(end):], encoding='utf-8')"
+	$(BIN)/python -I -c "from kg.cli.reference import update_readme; update_readme('$(CURDIR)/README.md')"

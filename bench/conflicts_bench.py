@@ -54,16 +54,17 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
 
     ``endpoint`` is the server's SPARQL URL for the server back-ends.
     """
-    from kg.conflicts import find_conflicts
-    from kg.store import EndpointSource, open_source
+    from kg.conflicts.engine import find_conflicts
+    from kg.backends.endpoint import EndpointBackend
+    from kg.backends.open import open_backend
 
     started = time.perf_counter()
     if backend == "rdflib-memory":
-        source = open_source([path], store="memory")
+        graph_backend = open_backend([path], store="memory")
     elif backend == "oxigraph-memory":
-        source = open_source([path], store="oxigraph")
+        graph_backend = open_backend([path], store="oxigraph")
     elif backend == "oxigraph-disk":
-        source = open_source([path], store="oxigraph", store_path=workdir / "store")
+        graph_backend = open_backend([path], store="oxigraph", store_path=workdir / "store")
     else:
         from kg.push import push
 
@@ -71,12 +72,12 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
             push([path], endpoint, graph=f"urn:bench:{path.stem}", store_url=endpoint + "-graph-crud", timeout=600)
         else:
             push([path], endpoint, graph=f"urn:bench:{path.stem}", timeout=600, bulk=True)
-        source = EndpointSource(endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
+        graph_backend = EndpointBackend(endpoint, graph=f"urn:bench:{path.stem}", timeout=600)
     loaded = time.perf_counter()
     calls: list | None = None
     if backend in ("oxigraph-memory", "oxigraph-disk") and replay:
-        calls = record_store_calls(source)
-    findings = find_conflicts(source, as_of=AS_OF)
+        calls = record_store_calls(graph_backend)
+    findings = find_conflicts(graph_backend, as_of=AS_OF)
     done = time.perf_counter()
     result = {
         "load_s": loaded - started,
@@ -85,27 +86,27 @@ def one_run(backend: str, path: Path, workdir: Path, endpoint: str | None, repla
         "peak_mib": peak_memory_mib(),
     }
     if calls is not None:
-        source.store = None  # free kg's store before loading the replay's
-        del source, findings
+        graph_backend.store = None  # free kg's store before loading the replay's
+        del graph_backend, findings
         result["replay_s"] = replay_calls(path, calls, workdir / "replay" if backend == "oxigraph-disk" else None)
     return result
 
 
-def record_store_calls(source) -> list:
-    """Record every call kg makes to ``source``'s store and to the stores it creates while finding conflicts."""
-    from kg.store import OxigraphSource
+def record_store_calls(graph_backend) -> list:
+    """Record every call kg makes to ``graph_backend``'s store and to the stores it creates while finding conflicts."""
+    from kg.backends.oxigraph import OxigraphBackend
 
     calls: list = []
-    source.store = RecordingStore(source.store, 0, calls)
+    graph_backend.store = RecordingStore(graph_backend.store, 0, calls)
     created = [0]
-    original = OxigraphSource.__init__
+    original = OxigraphBackend.__init__
 
     def recording_init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         created[0] += 1
         self.store = RecordingStore(self.store, created[0], calls)
 
-    OxigraphSource.__init__ = recording_init
+    OxigraphBackend.__init__ = recording_init
     return calls
 
 
@@ -142,7 +143,7 @@ def replay_calls(path: Path, calls: list, store_path: Path | None) -> float:
     import pyoxigraph as ox
 
     from kg import resources
-    from kg.store import ONTOLOGY_GRAPH
+    from kg.vocab import ONTOLOGY_GRAPH
 
     store = ox.Store(str(store_path)) if store_path else ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)

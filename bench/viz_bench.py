@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from kg.synth import hub_graph as synthetic_graph
-from kg.viz import PHYSICS_MAX_NODES, write_html
+from kg.render.page import PHYSICS_MAX_NODES
+from kg.render.viz import write_html
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

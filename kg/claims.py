@@ -1,4 +1,4 @@
-"""The claim types of the ontology and a plain reading of one claim node.
+"""A plain reading of one claim node: its type, its two parties, dates and attestations.
 
 Everything that shows a claim to a person (describe, conflict evidence, graph
 tooltips, CSV export) reads it through ``read_claim`` so they agree.
@@ -7,42 +7,12 @@ tooltips, CSV export) reads it through ``read_claim`` so they agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from rdflib import RDF, RDFS, Graph, Node, URIRef
+from rdflib import RDF, RDFS, Graph, Node
 
-from kg.namespaces import DATA, KG
-
-DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
-
-
-class ClaimType(NamedTuple):
-    """A claim class with its two roles: who does it (subject) to whom (object)."""
-
-    cls: URIRef
-    subject_role: URIRef
-    object_role: URIRef
-    verb: str  # reads "subject VERB object" in explanations
-
-
-CLAIM_TYPES = {
-    KG.Founding: ClaimType(KG.Founding, KG.founder, KG.foundedOrganization, "founded"),
-    KG.Control: ClaimType(KG.Control, KG.controller, KG.controlledEntity, "controls"),
-    KG.Investment: ClaimType(KG.Investment, KG.investor, KG.investee, "invests in"),
-    KG.ComputeContract: ClaimType(KG.ComputeContract, KG.customer, KG.supplier, "buys compute from"),
-    KG.Rivalry: ClaimType(KG.Rivalry, KG.partyA, KG.partyB, "competes with"),
-    KG.Affiliation: ClaimType(KG.Affiliation, KG.affiliate, KG.affiliatedOrganization, "works for"),
-    KG.Departure: ClaimType(KG.Departure, KG.departingAgent, KG.departedOrganization, "departed"),
-}
-
-#: Statuses from weakest to strongest; a denied claim is never evidence.
-STATUS_ORDER = ("denied", "rumored", "reported", "confirmed")
-STATUS_IRIS = {name: KG[name.capitalize()] for name in STATUS_ORDER}
-STATUS_NAMES = {iri: name for name, iri in STATUS_IRIS.items()}
-
-
-def status_rank(name: str) -> int:
-    return STATUS_ORDER.index(name)
+from kg.entities import local_name
+from kg.errors import InputError
+from kg.vocab import CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType
 
 
 @dataclass(frozen=True)
@@ -70,22 +40,6 @@ class ClaimRecord:
         return CLAIM_TYPES[KG[self.type]].verb
 
 
-def local_name(iri: Node | str) -> str:
-    text = str(iri)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
-def short_id(iri: Node | str) -> str:
-    """The id a user types for an IRI: ``anthropic`` for kg's data namespace, else the IRI."""
-    text = str(iri)
-    return text[len(str(DATA)):] if text.startswith(str(DATA)) else text
-
-
-def label_of(graph: Graph, node: Node) -> str:
-    label = graph.value(node, RDFS.label)
-    return str(label) if label is not None else short_id(node)
-
-
 def claim_type_of(graph: Graph, node: Node) -> ClaimType | None:
     for cls in graph.objects(node, RDF.type):
         if cls in CLAIM_TYPES:
@@ -96,7 +50,7 @@ def claim_type_of(graph: Graph, node: Node) -> ClaimType | None:
 def read_claim(graph: Graph, node: Node) -> ClaimRecord:
     claim_type = claim_type_of(graph, node)
     if claim_type is None:
-        raise ValueError(f"{node} is not a claim")
+        raise InputError(f"{node} is not a claim")
     attestations = []
     for att in graph.objects(node, KG.attestation):
         source = graph.value(att, KG.source)

@@ -1,16 +1,51 @@
-"""Exceptions the library raises; the CLI turns each into one ``Error:`` line."""
+"""Exceptions the library raises; the CLI turns each into one ``Error:`` line.
+
+Library messages speak of the library's own keyword arguments, never of
+command-line flags: a message names an argument with ``arg("as_of")``, which
+``str()`` shows as ``as_of`` and the CLI as its flag, ``--as-of``.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Callable
+
+_ARG = re.compile("\x00([A-Za-z_][A-Za-z0-9_]*)\x00")
+
+
+def arg(name: str) -> str:
+    """A keyword argument's name inside an error message, for each reader to see in their own terms."""
+    return f"\x00{name}\x00"
 
 
 class KgError(Exception):
     """Base of every error kg reports to a user (never a dependency's type)."""
 
+    def render(self, name_of: Callable[[str], str] = str) -> str:
+        """The message with each argument named as its reader knows it (a keyword, or a CLI flag)."""
+        return _ARG.sub(lambda match: name_of(match.group(1)), super().__str__())
+
+    @property
+    def arguments(self) -> list[str]:
+        """The keyword arguments the message names."""
+        return _ARG.findall(super().__str__())
+
+    def __str__(self) -> str:
+        return self.render()
+
 
 class InputError(KgError):
-    """An input file or folder cannot be read or parsed."""
+    """An input file or folder cannot be read or parsed, or a backend cannot be reached."""
+
+
+class EndpointError(InputError):
+    """A SPARQL endpoint failed; ``status`` is its HTTP status code (None: no HTTP answer)."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
 
 
 class QueryError(KgError):
@@ -18,7 +53,16 @@ class QueryError(KgError):
 
 
 class UsageError(KgError):
-    """An option value makes no sense (unknown id, rule, status or date)."""
+    """An argument value makes no sense (unknown id, rule, status or date)."""
+
+
+class RuleError(InputError):
+    """A rule file's header or query is malformed; ``file`` and ``line`` locate it."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+        self.file = file
+        self.line = line
 
 
 class KgWarning(UserWarning):

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from kg.store import DERIVED_GRAPH, EndpointSource
+from kg.backends.endpoint import EndpointBackend
+from kg.backends.open import open_backend
+from kg.dates import parse_as_of
+from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, in_store_edge_queries
+from kg.vocab import DERIVED_GRAPH, KG
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ def derived_graph_name(graph: str | None) -> str:
 
 
 def push(
-    data: Iterable[str | Path],
+    inputs: Iterable[str | Path],
     endpoint: str,
     *,
     graph: str | None = None,
@@ -38,22 +42,19 @@ def push(
 ) -> PushReport:
     """Load local data with the ontology into ``graph`` at ``endpoint``, and the facts the rules derive.
 
-    The data goes through an in-memory Oxigraph store, which parses it and
-    derives the facts as ``kg conflicts --store oxigraph`` does, then leaves as
+    The inputs go through an in-memory Oxigraph store, which parses them and
+    derives the facts as the conflict rules on Oxigraph do, then leave as
     N-Triples: no triple becomes a Python object unless it holds a blank node.
-    The derived facts (kgr: edges for ``as_of``, see kg.rules) let the rule files
-    in queries/conflicts/ run on the server itself; ``kg conflicts --endpoint``
-    derives its own and does not need them. ``bulk`` asks an Oxigraph server to
-    load without a transaction (see ``EndpointSource.push``); ``progress_factory``
-    is as for ``kg.store.open_source``.
+    The derived facts (kgr: edges for ``as_of``, see kg.derive) let the rule files
+    in queries/conflicts/ run on the server itself; conflicts found at an
+    endpoint derive their own and do not need them. ``bulk`` asks an Oxigraph
+    server to load without a transaction (see ``EndpointBackend.push``);
+    ``progress_factory`` is as for ``kg.backends.open.open_backend``.
     """
-    from kg.namespaces import KG
-    from kg.rules import ControlGraph, check_min_status, claim_states, closure_edges, in_store_edge_queries, parse_as_of
-    from kg.store import open_source
-
     as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
-    target = EndpointSource(endpoint, timeout=timeout)  # checks the URL before any work
-    local = open_source(list(data), store="oxigraph", progress_factory=progress_factory)  # the ontology comes with the data, as for local commands
+    target = EndpointBackend(endpoint, timeout=timeout)  # checks the URL before any work
+    # The ontology comes with the data, as for local commands.
+    local = open_backend(list(inputs), store="oxigraph", progress_factory=progress_factory)
     derived = local.constructed(in_store_edge_queries(as_of_date, min_status, agent_types=False))
     control = ControlGraph(claim_states(local, as_of=as_of_date, min_status=min_status, classes=[KG.Control]))
     derived.add_triples(closure_edges(control))

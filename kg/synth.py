@@ -14,25 +14,21 @@ Every entity and source is fictional and labelled so.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 
-from kg.claims import CLAIM_TYPES, STATUS_IRIS
-from kg.namespaces import CLAIM, DATA, KG, SOURCE, bind_prefixes
+from kg.dates import date_literal
+from kg.conflicts.pack import load_rules
+from kg.errors import UsageError, arg
+from kg.export import export_graph
+from kg.io.atomic import atomic_output, write_atomically
+from kg.vocab import CLAIM, CLAIM_TYPES, DATA, DCTERMS_TITLE, KG, SOURCE, STATUS_IRIS, bind_prefixes
 
-RULE_IDS = (
-    "competitor-controlled-supplier",
-    "investor-supplier-overlap",
-    "investor-controls-rival",
-    "founder-defection",
-    "single-supplier-dependency",
-    "investor-in-rivals",
-)
 #: A valid as-of date for the planted findings.
 SYNTH_AS_OF = "2025-06-30"
-DCTERMS_TITLE = URIRef("http://purl.org/dc/terms/title")
 
 
 @dataclass
@@ -51,7 +47,7 @@ class _NTriplesSink:
     def add(self, triple) -> None:
         line = " ".join(term.n3() for term in triple)
         if "\n" in line or "\r" in line:  # n3() would write a long literal, which N-Triples lacks
-            raise ValueError(f"synthetic literal with a line break: {line!r}")
+            raise UsageError(f"synthetic literal with a line break: {line!r}")
         self.handle.write(f"{line} .\n".encode("utf-8"))
         self.count += 1
 
@@ -88,9 +84,9 @@ class _Writer:
         add((node, claim_type.subject_role, DATA[subject]))
         add((node, claim_type.object_role, DATA[obj]))
         if start:
-            add((node, KG.startDate, _date_literal(start)))
+            add((node, KG.startDate, date_literal(start)))
         if end:
-            add((node, KG.endDate, _date_literal(end)))
+            add((node, KG.endDate, date_literal(end)))
         for prop, value in values.items():
             add((node, KG[prop], value if isinstance(value, (URIRef, Literal)) else Literal(value)))
         for index in range(1 if self.rng.random() < 0.8 else 2):
@@ -112,11 +108,6 @@ class _Writer:
         return f"{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
 
 
-def _date_literal(text: str) -> Literal:
-    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)]
-    return Literal(text, datatype=datatype)
-
-
 def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
     """A fictional industry of about ``orgs`` organizations with planted conflicts.
 
@@ -124,10 +115,11 @@ def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
     they are made; the same seed gives the same triples either way.
     """
     if orgs < 20:
-        raise ValueError("--orgs must be at least 20")
+        raise UsageError(f"{arg('orgs')} must be at least 20")
     rng = random.Random(seed)
     w = _Writer(rng, sink=sink)
-    planted: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in RULE_IDS}
+    rules = planted_rules()
+    planted: dict[str, set[tuple[str, ...]]] = {rule: set() for rule in rules}
 
     # --- background -----------------------------------------------------------------------
     n_labs = max(4, orgs // 8)
@@ -208,12 +200,8 @@ def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
     # --- planted conflicts -------------------------------------------------------------------
     per_rule = max(1, orgs // 100)
     for i in range(per_rule):
-        _plant_competitor_controlled_supplier(w, rng, i, clouds, planted)
-        _plant_investor_supplier_overlap(w, rng, i, clouds, planted)
-        _plant_investor_controls_rival(w, rng, i, clouds, planted)
-        _plant_founder_defection(w, rng, i, planted)
-        _plant_single_supplier(w, rng, i, clouds, planted)
-        _plant_investor_in_rivals(w, rng, i, planted)
+        for rule in rules:  # in PLANTERS' order: the same seed gives the same graph
+            planted[rule].add(PLANTERS[rule](w, rng, i, clouds))
     return SyntheticGraph(graph=w.graph, planted=planted)
 
 
@@ -240,7 +228,7 @@ def _chain(w: _Writer, rng: random.Random, top: str, target: str, prefix: str) -
         w.claim(KG.Control, parent, child, start=w.year(2015, 2020))
 
 
-def _plant_competitor_controlled_supplier(w, rng, i, clouds, planted) -> None:
+def _plant_competitor_controlled_supplier(w, rng, i, clouds) -> tuple[str, ...]:
     p = f"ccs-{i}"
     lab, rival = w.agent(f"{p}-lab", "AILab", f"CCS lab {i}"), w.agent(f"{p}-rival", "AILab", f"CCS rival {i}")
     supplier = w.agent(f"{p}-cloud", "CloudProvider", f"CCS cloud {i}")
@@ -250,10 +238,10 @@ def _plant_competitor_controlled_supplier(w, rng, i, clouds, planted) -> None:
     w.claim(KG.ComputeContract, lab, supplier, start=w.year())
     w.claim(KG.ComputeContract, lab, rng.choice(clouds), start=w.year())
     w.claim(KG.Rivalry, rival, lab, start=w.year())
-    planted["competitor-controlled-supplier"].add((lab, supplier, rival))
+    return (lab, supplier, rival)
 
 
-def _plant_investor_supplier_overlap(w, rng, i, clouds, planted) -> None:
+def _plant_investor_supplier_overlap(w, rng, i, clouds) -> tuple[str, ...]:
     p = f"iso-{i}"
     lab = w.agent(f"{p}-lab", "AILab", f"ISO lab {i}")
     investor = w.agent(f"{p}-investor", "Investor", f"ISO investor {i}")
@@ -262,20 +250,20 @@ def _plant_investor_supplier_overlap(w, rng, i, clouds, planted) -> None:
     w.claim(KG.Investment, investor, lab, start=w.year())
     w.claim(KG.ComputeContract, lab, supplier, start=w.year())
     w.claim(KG.ComputeContract, lab, rng.choice(clouds), start=w.year())
-    planted["investor-supplier-overlap"].add((investor, lab, supplier))
+    return (investor, lab, supplier)
 
 
-def _plant_investor_controls_rival(w, rng, i, clouds, planted) -> None:
+def _plant_investor_controls_rival(w, rng, i, clouds) -> tuple[str, ...]:
     p = f"icr-{i}"
     lab, rival = w.agent(f"{p}-lab", "AILab", f"ICR lab {i}"), w.agent(f"{p}-rival", "AILab", f"ICR rival {i}")
     investor = w.agent(f"{p}-investor", "Investor", f"ICR investor {i}")
     _chain(w, rng, investor, rival, p)
     w.claim(KG.Investment, investor, lab, start=w.year())
     w.claim(KG.Rivalry, lab, rival, start=w.year())
-    planted["investor-controls-rival"].add((investor, lab, rival))
+    return (investor, lab, rival)
 
 
-def _plant_founder_defection(w, rng, i, planted) -> None:
+def _plant_founder_defection(w, rng, i, clouds) -> tuple[str, ...]:
     p = f"fd-{i}"
     former, rival = w.agent(f"{p}-former", "AILab", f"FD former lab {i}"), w.agent(f"{p}-new", "AILab", f"FD new lab {i}")
     person = w.agent(f"{p}-person", "Person", f"FD person {i}")
@@ -286,18 +274,18 @@ def _plant_founder_defection(w, rng, i, planted) -> None:
     w.claim(KG.Departure, person, former, start="2019", departureManner=KG.Acrimonious)
     w.claim(KG.Founding, person, rival, start="2020")
     w.claim(KG.Rivalry, rival, former, start="2020", rivalryKind=KG.MarketRivalry)
-    planted["founder-defection"].add((person, former, rival))
+    return (person, former, rival)
 
 
-def _plant_single_supplier(w, rng, i, clouds, planted) -> None:
+def _plant_single_supplier(w, rng, i, clouds) -> tuple[str, ...]:
     lab = w.agent(f"ssd-{i}-lab", "AILab", f"SSD lab {i}")
     cloud = rng.choice(clouds)
     w.claim(KG.ComputeContract, lab, cloud, start=w.year())
     w.claim(KG.ComputeContract, lab, cloud, start=w.year())  # a second contract, same supplier
-    planted["single-supplier-dependency"].add((lab, cloud))
+    return (lab, cloud)
 
 
-def _plant_investor_in_rivals(w, rng, i, planted) -> None:
+def _plant_investor_in_rivals(w, rng, i, clouds) -> tuple[str, ...]:
     p = f"iir-{i}"
     a, b = w.agent(f"{p}-a", "AILab", f"IIR lab A {i}"), w.agent(f"{p}-b", "AILab", f"IIR lab B {i}")
     investor = w.agent(f"{p}-investor", "Investor", f"IIR investor {i}")
@@ -305,15 +293,29 @@ def _plant_investor_in_rivals(w, rng, i, planted) -> None:
     w.claim(KG.Investment, investor, b, start=w.year())
     w.claim(KG.Rivalry, b, a, start=w.year())
     pair = tuple(sorted((a, b), key=lambda agent: str(DATA[agent])))
-    planted["investor-in-rivals"].add((investor, *pair))
+    return (investor, *pair)
+
+
+#: For each rule, a planter: it adds one small structure that makes exactly one finding of that rule
+#: (and of no other) and returns the finding's key. Planted in this order, so a seed's graph stays the same.
+PLANTERS = {
+    "competitor-controlled-supplier": _plant_competitor_controlled_supplier,
+    "investor-supplier-overlap": _plant_investor_supplier_overlap,
+    "investor-controls-rival": _plant_investor_controls_rival,
+    "founder-defection": _plant_founder_defection,
+    "single-supplier-dependency": _plant_single_supplier,
+    "investor-in-rivals": _plant_investor_in_rivals,
+}
+
+
+def planted_rules() -> list[str]:
+    """The ids of the bundled rules that ``generate`` plants findings of (those with a planter)."""
+    bundled = {rule.id for rule in load_rules()}
+    return [rule for rule in PLANTERS if rule in bundled]
 
 
 def write_synthetic(orgs: int, *, seed: int, output, planted_path=None) -> dict[str, int]:
     """Generate, write the graph (atomically) and optionally the planted findings as JSON."""
-    import json
-
-    from kg.export import atomic_output, export_graph, write_atomically
-
     if str(output).endswith(".nt"):  # streamed: the size that needs it is the size people bench
         with atomic_output(output) as handle:
             synthetic = generate(orgs, seed=seed, sink=_NTriplesSink(handle))

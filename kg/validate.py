@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import RDF, Graph, Namespace
 
 from kg import resources
-from kg.claims import short_id
+from kg.entities import short_id
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 

@@ -6,8 +6,8 @@ from itertools import count
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
-from kg.claims import CLAIM_TYPES, STATUS_IRIS
-from kg.namespaces import CLAIM, DATA, KG, SOURCE, bind_prefixes
+from kg.vocab import CLAIM_TYPES, STATUS_IRIS
+from kg.vocab import CLAIM, DATA, KG, SOURCE, bind_prefixes
 
 _DATATYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
 

@@ -12,7 +12,7 @@ import pytest
 from rdflib.compare import isomorphic
 
 import kg
-from kg.load import load_graph
+from kg.io.load import load_graph
 
 
 def kg_command() -> str:
@@ -113,6 +113,7 @@ def test_failed_export_leaves_the_existing_file_untouched(runner, tmp_path):
 
 def test_export_failing_while_writing_leaves_the_existing_file_untouched(tmp_path, monkeypatch, bundled_data_only):
     import kg.export as export
+    import kg.io.atomic as atomic
 
     out = tmp_path / "graph.ttl"
     out.write_text("precious", encoding="utf-8")
@@ -120,7 +121,7 @@ def test_export_failing_while_writing_leaves_the_existing_file_untouched(tmp_pat
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(export.os, "replace", explode)
+    monkeypatch.setattr(atomic.os, "replace", explode)
     with pytest.raises(RuntimeError):
         export.export_graph(bundled_data_only, out)
     assert out.read_text(encoding="utf-8") == "precious"

@@ -11,8 +11,8 @@ from rdflib.compare import isomorphic
 
 from kg import resources
 from kg.errors import InputError
-from kg.load import load_graph
-from kg.namespaces import CONTEXT_IRI, KG
+from kg.io.load import load_graph
+from kg.vocab import CONTEXT_IRI, KG
 
 EXPECTED = """
 @prefix kg:    <https://w3id.org/ai-compute-kg/ontology#> .

@@ -12,8 +12,8 @@ import pytest
 from rdflib import RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from kg.docs import ontology_terms
-from kg.namespaces import KG
+from kg.render.docs import ontology_terms
+from kg.vocab import KG
 from kg.resources import ontology_path
 
 pytestmark = pytest.mark.slow  # pyLODE takes a few seconds

@@ -18,12 +18,14 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
-from kg.claims import STATUS_IRIS
+from kg.vocab import STATUS_IRIS
 from kg.errors import IngestError, KgWarning
-from kg.ingest import ingest_folder, ontology_terms
-from kg.load import load_graph
-from kg.namespaces import CLAIM, DATA, KG
-from kg.sheets import AGENT_TYPES, RELATIONS, export_sheets, text_source_iri
+from kg.io.sheets.model import ontology_terms
+from kg.io.sheets.read import ingest_folder
+from kg.io.load import load_graph
+from kg.vocab import CLAIM, DATA, KG
+from kg.io.sheets.spec import AGENT_TYPES, RELATIONS, text_source_iri
+from kg.io.sheets.write import export_sheets
 
 from conftest import FIXTURES, REPO
 
@@ -404,7 +406,7 @@ def test_example_sheet_round_trips_through_export(tmp_path):
 
 
 def test_conflicts_on_the_csv_export_match_the_turtle(tmp_path, bundled_graph):
-    from kg import conflicts
+    from kg.conflicts import engine as conflicts
 
     export_sheets(load_graph(include_ontology=False), tmp_path / "sheet")
     from_csv = load_graph([tmp_path / "sheet"])
@@ -435,7 +437,7 @@ def test_export_replaces_the_files_whole_or_not_at_all(tmp_path, monkeypatch):
             raise OSError("disk full")
         return real_fdopen(*args, **kwargs)
 
-    monkeypatch.setattr("kg.sheets.os.fdopen", failing_fdopen)
+    monkeypatch.setattr("kg.io.atomic.os.fdopen", failing_fdopen)
     with pytest.raises(OSError):
         export_sheets(load_graph(include_ontology=False), folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temporary file left either

@@ -7,17 +7,18 @@ from rdflib import RDFS, Literal
 from rdflib.compare import isomorphic
 
 from kg.errors import InputError
-from kg.export import RDF_EXPORT_FORMATS, serialize_graph
-from kg.load import load_graph
-from kg.namespaces import DATA
+from kg.io.formats import BY_EXPORT_NAME
+from kg.io.rdf import serialize_graph
+from kg.io.load import load_graph
+from kg.vocab import DATA
 
 ROUND_TRIP_SUFFIXES = {"ttl": ".ttl", "nt": ".nt", "nq": ".nq", "jsonld": ".jsonld", "xml": ".rdf", "trig": ".trig"}
 
 
-@pytest.mark.parametrize("export_format", sorted(RDF_EXPORT_FORMATS))
+@pytest.mark.parametrize("export_format", sorted(BY_EXPORT_NAME))
 def test_every_rdf_format_loads_back_by_its_extension(bundled_data_only, tmp_path, export_format):
     path = tmp_path / f"graph{ROUND_TRIP_SUFFIXES[export_format]}"
-    path.write_bytes(serialize_graph(bundled_data_only, export_format))
+    path.write_bytes(serialize_graph(bundled_data_only, BY_EXPORT_NAME[export_format]))
     assert isomorphic(load_graph([path], include_ontology=False), bundled_data_only)
 
 

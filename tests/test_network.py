@@ -8,20 +8,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg.conflicts import EntityRef, Evidence, Finding, find_conflicts
+from kg.conflicts.engine import find_conflicts
+from kg.conflicts.model import EntityRef, Evidence, Finding
 from kg.errors import UsageError
-from kg.load import load_graph
-from kg.namespaces import DATA
-from kg.network import (
-    agent_graph,
-    analyze,
-    conflict_brokers,
-    control_money_path,
-    export_network,
-    herfindahl,
-    key_controllers,
-    supply_concentration,
-)
+from kg.io.load import load_graph
+from kg.vocab import DATA
+from kg.analysis.network import agent_graph, analyze, conflict_brokers, control_money_path, herfindahl, key_controllers, supply_concentration
+from kg.export import export_network
 
 MARKET = Path(__file__).parent / "fixtures" / "network" / "dated-market.ttl"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -30,13 +29,6 @@ def test_committed_notebooks_are_small_and_hold_no_graph_page(name):
         for output in cell.get("outputs", []):
             assert output.get("output_type") != "error"
             assert "<iframe" not in json.dumps(output)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_notebooks_use_only_the_public_library_api(name):
-    source = "\n".join("".join(c["source"]) for c in json.loads((NOTEBOOKS / name).read_text("utf-8"))["cells"] if c["cell_type"] == "code")
-    assert not re.search(r"\bkg\.\w+\._|from kg\.\w+ import _", source)
-    assert "/work/" not in source and "sys.path" not in source
 
 
 @pytest.fixture(scope="module")

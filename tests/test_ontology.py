@@ -16,7 +16,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.compare import isomorphic
 
 from kg import resources
-from kg.namespaces import KG, ONTOLOGY_IRI
+from kg.vocab import KG, ONTOLOGY_IRI
 
 REPO = Path(__file__).resolve().parent.parent
 DLPROFILE_CHECK = REPO / "tests" / "java" / "DLProfileCheck.java"

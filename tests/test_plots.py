@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import UsageError
-from kg.load import load_graph
-from kg.plots import control_tree, save_figure, supply_mix, timeline
+from kg.io.load import load_graph
+from kg.render.plots import control_tree, save_figure, supply_mix, timeline
 
 MARKET = Path(__file__).parent / "fixtures" / "network" / "dated-market.ttl"
 TODAY = date(2025, 6, 30)  # fixed, so the pictures do not change with the calendar
@@ -59,7 +59,7 @@ def test_timeline_counts_claims_by_start_year_and_shows_undated(market, artifact
 
 @pytest.mark.slow
 def test_timeline_snapshots_count_findings_at_each_year_end(market):
-    from kg.conflicts import find_conflicts
+    from kg.conflicts.engine import find_conflicts
 
     figure = timeline(market, years=[2021, 2025], today=TODAY)
     bottom = figure.axes[1]

@@ -15,8 +15,9 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from kg import resources
 from kg.errors import QueryError
-from kg.namespaces import CLAIM, DATA, SOURCE
-from kg.query import bundled_queries, parse_header, parse_param, run_query
+from kg.vocab import CLAIM, DATA, SOURCE
+from kg.query import bundled_queries
+from kg.sparql import parse_header, parse_param, run_query
 
 EXPECTED_QUERIES = {
     "entity",

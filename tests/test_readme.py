@@ -1,19 +1,27 @@
-"""The README shows what kg does today: its command reference is generated from --help."""
+"""The README shows what kg does today: its rule table and command reference are generated."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import REPO
 
-from kg.cli import cli_reference
-
-START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
+from kg.cli.reference import GENERATED, generated_block
 
 
-def test_readme_command_reference_is_current():
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_readme_generated_blocks_are_current(name):
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    block = text[text.index(START) + len(START) : text.index(END)].strip()
-    assert block == cli_reference().strip(), "run `make readme` to regenerate the command reference"
-    assert "Usage: kg kg" not in block and "Usage: kg conflicts [OPTIONS]" in block
+    assert generated_block(text, name) == GENERATED[name]().strip(), "run `make readme` to regenerate the README's generated parts"
+
+
+def test_command_reference_and_rule_table_say_what_they_should():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    reference = generated_block(text, "cli-reference")
+    assert "Usage: kg kg" not in reference and "Usage: kg conflicts [OPTIONS]" in reference
+    from kg.conflicts.pack import load_rules
+
+    table = generated_block(text, "rule-table")
+    assert [line.split("`")[1] for line in table.splitlines()[2:]] == [rule.id for rule in load_rules()]
 
 
 def test_quick_start_is_the_two_make_commands():

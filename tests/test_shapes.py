@@ -13,8 +13,9 @@ import pytest
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 
 from kg import resources
-from kg.claims import CLAIM_TYPES, short_id
-from kg.namespaces import CLAIM, DATA, KG, SOURCE
+from kg.entities import short_id
+from kg.vocab import CLAIM_TYPES
+from kg.vocab import CLAIM, DATA, KG, SOURCE
 from kg.validate import validate_graph
 
 SHAPES_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"

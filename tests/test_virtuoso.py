@@ -18,14 +18,18 @@ from hypothesis import strategies as st
 from rdflib import RDF
 
 import servers
-from test_in_store import AS_OF, claims_graph, oxigraph_copy
-from test_store import planted_found
+from test_derive import AS_OF, claims_graph, oxigraph_copy
+from test_backends import planted_found
 
-from kg.conflicts import find_conflicts, findings_document
-from kg.errors import InputError
-from kg.load import load_graph
-from kg.rules import DERIVED, ControlGraph, claim_states, derive_facts, in_store_edge_queries
-from kg.store import EndpointSource, MemorySource
+from kg.conflicts.engine import find_conflicts
+from kg.conflicts.report import findings_document
+from kg.backends.http import HttpClient
+from kg.errors import EndpointError, InputError
+from kg.io.load import load_graph
+from kg.derive import ControlGraph, claim_states, derive_facts, in_store_edge_queries
+from kg.vocab import KGR
+from kg.backends.endpoint import EndpointBackend
+from kg.backends.memory import MemoryBackend
 from kg.synth import SYNTH_AS_OF
 
 pytestmark = pytest.mark.slow
@@ -51,11 +55,11 @@ def virtuoso(tmp_path_factory):
 GRAPH_NUMBERS = count()
 
 
-def put(url: str, ntriples: bytes) -> EndpointSource:
+def put(url: str, ntriples: bytes) -> EndpointBackend:
     """The triples in a graph of their own at the server, read through that graph."""
     graph = f"urn:kg:test:{next(GRAPH_NUMBERS)}"
-    EndpointSource(url).push(ntriples, target_graph=graph, store_url=url + "-graph-crud")
-    return EndpointSource(url, graph=graph)
+    EndpointBackend(url).push(ntriples, target_graph=graph, store_url=url + "-graph-crud")
+    return EndpointBackend(url, graph=graph)
 
 
 def as_dicts(findings):
@@ -83,7 +87,7 @@ def test_push_through_sparql_update_when_no_graph_store_is_named(virtuoso, runne
 
     pushed = runner.invoke(cli, ["push", "--endpoint", virtuoso, "--graph", "urn:kg:update"])
     assert pushed.exit_code == 0 and f"SPARQL Update at {virtuoso}" in pushed.stdout, pushed.output
-    remote = EndpointSource(virtuoso, graph="urn:kg:update")
+    remote = EndpointBackend(virtuoso, graph="urn:kg:update")
     assert len(remote) == len(load_graph())
     assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
 
@@ -109,17 +113,17 @@ def synthetic_small():
 def test_awkward_claims_read_the_same_on_virtuoso(virtuoso, graph, as_of, min_status):
     """Partial, invalid and doubled dates, mixed statuses: Virtuoso's reading of the
     edge CONSTRUCTs and of the evidence must be Python's, and so the findings."""
-    states = claim_states(MemorySource(graph), as_of=as_of, min_status=min_status)
-    python_edges = {edge for edge in derive_facts(states, ControlGraph(states)) if edge[1] != DERIVED.controls}
+    states = claim_states(MemoryBackend(graph), as_of=as_of, min_status=min_status)
+    python_edges = {edge for edge in derive_facts(states, ControlGraph(states)) if edge[1] != KGR.controls}
     remote = put(virtuoso, oxigraph_copy(graph).ntriples())
     derived = remote.constructed(in_store_edge_queries(as_of, min_status))
     store_triples = set(derived.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")[1])
-    assert {t for t in store_triples if t[1] not in (DERIVED.controls, RDF.type)} == python_edges
+    assert {t for t in store_triples if t[1] not in (KGR.controls, RDF.type)} == python_edges
 
     def document(source):
         return findings_document(find_conflicts(source, as_of=as_of, min_status=min_status), as_of=as_of, min_status=min_status)
 
-    assert document(remote) == document(MemorySource(graph))
+    assert document(remote) == document(MemoryBackend(graph))
 
 
 def test_a_server_that_hides_its_row_limit_gets_a_warning(virtuoso, runner, monkeypatch):
@@ -127,14 +131,14 @@ def test_a_server_that_hides_its_row_limit_gets_a_warning(virtuoso, runner, monk
     from kg.cli import cli
 
     runner.invoke(cli, ["push", "--endpoint", virtuoso, "--graph", "urn:kg:hidden", "--store-url", virtuoso + "-graph-crud"])
-    exchange = EndpointSource._exchange
+    exchange = HttpClient.exchange
 
     def refusing(self, url, data, *args, **kwargs):
         if b"bif%3A" in data:
-            raise InputError(f"{url}: HTTP 500 SPARQL Request Failed: Virtuoso 37000 Error SQ074: access denied")
+            raise EndpointError(f"{url}: HTTP 500 SPARQL Request Failed: Virtuoso 37000 Error SQ074: access denied", url=url, status=500)
         return exchange(self, url, data, *args, **kwargs)
 
-    monkeypatch.setattr(EndpointSource, "_exchange", refusing)
+    monkeypatch.setattr(HttpClient, "exchange", refusing)
     result = runner.invoke(cli, ["conflicts", "--endpoint", virtuoso, "--graph", "urn:kg:hidden", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert result.stderr.count("Warning:") == 1 and "did not tell its row limit" in result.stderr
@@ -159,7 +163,7 @@ def test_an_answer_cut_at_the_row_limit_is_an_error(tmp_path_factory, runner, sy
             assert not (folder / "g.html").exists()
             assert result.output.count("\n") == 1 and "cut its answer at 100 rows" in result.output and "ResultSetMaxRows" in result.output
         with pytest.raises(InputError, match="cut its answer"):
-            EndpointSource(url, graph="urn:kg:data").to_graph()
+            EndpointBackend(url, graph="urn:kg:data").to_graph()
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
-from kg.load import load_graph
+from kg.io.load import load_graph
 from kg.synth import hub_graph as synthetic_graph
-from kg.namespaces import CLAIM, DATA, KG
+from kg.vocab import CLAIM, DATA, KG
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "viz"
 HOSTILE = FIXTURES / "hostile.ttl"
@@ -53,7 +53,7 @@ def embedded(html: str, name: str):
 
 
 def test_page_inlines_vis_network_and_links_nothing(bundled_graph):
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     html = render_html(bundled_graph)
     assert "vis-network" in html and "new vis.Network(" in html
@@ -65,7 +65,7 @@ def test_page_inlines_vis_network_and_links_nothing(bundled_graph):
 
 
 def test_same_input_gives_the_same_bytes(tmp_path, bundled_graph):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     big = synthetic_graph(450)  # above the size where positions come from Python's own layout
     for name, graph, conflicts in (("bundled", bundled_graph, True), ("big", big, False)):
@@ -75,7 +75,7 @@ def test_same_input_gives_the_same_bytes(tmp_path, bundled_graph):
 
 
 def test_hostile_text_never_appears_as_markup_in_the_page():
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     html = render_html(load_graph([HOSTILE]))
     for raw in (IMG, SCRIPT, "</script><script>", "</style><style>", "<b>Sons</b>", 'href="javascript'):
@@ -85,7 +85,7 @@ def test_hostile_text_never_appears_as_markup_in_the_page():
 
 
 def test_agents_are_drawn_by_kind_with_a_legend(bundled_graph):
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     html = render_html(bundled_graph, conflicts=False)
     nodes = {node["id"]: node for node in embedded(html, "nodes")}
@@ -98,7 +98,7 @@ def test_agents_are_drawn_by_kind_with_a_legend(bundled_graph):
 
 
 def test_claims_are_labelled_edges_with_dates_amount_status_and_sources():
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     html = render_html(load_graph([HOSTILE]), conflicts=False)
     edges = {edge["id"]: edge for edge in embedded(html, "edges")}
@@ -112,7 +112,8 @@ def test_claims_are_labelled_edges_with_dates_amount_status_and_sources():
 
 
 def test_the_spacex_musk_xai_conflict_is_marked_and_listed(bundled_graph):
-    from kg.viz import CONFLICT_COLOR, EDGE_COLOR, render_html
+    from kg.render.palette import CONFLICT_COLOR, EDGE_COLOR
+    from kg.render.viz import render_html
 
     html = render_html(bundled_graph)
     findings = embedded(html, "kg")["findings"]
@@ -133,7 +134,8 @@ def test_the_spacex_musk_xai_conflict_is_marked_and_listed(bundled_graph):
 
 
 def test_no_conflicts_draws_no_finding(bundled_graph):
-    from kg.viz import CONFLICT_COLOR, render_html
+    from kg.render.palette import CONFLICT_COLOR
+    from kg.render.viz import render_html
 
     html = render_html(bundled_graph, conflicts=False)
     assert embedded(html, "kg")["findings"] == []
@@ -141,7 +143,7 @@ def test_no_conflicts_draws_no_finding(bundled_graph):
 
 
 def test_min_status_and_as_of_reach_the_conflict_rules(bundled_graph):
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     # Every claim in the bundled data is reported or confirmed and each finding needs a reported one.
     assert embedded(render_html(bundled_graph, min_status="confirmed"), "kg")["findings"] == []
@@ -149,7 +151,7 @@ def test_min_status_and_as_of_reach_the_conflict_rules(bundled_graph):
 
 
 def test_focus_draws_the_neighbourhood(bundled_graph):
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     html = render_html(bundled_graph, focus="spacex", depth=1)
     assert {n["id"] for n in embedded(html, "nodes")} == {"spacex", "elon-musk", "starlink", "anthropic"}
@@ -173,7 +175,8 @@ def test_max_nodes_keeps_the_most_connected_part_and_says_what_was_left_out(tmp_
 
 
 def test_large_graphs_get_a_python_layout_without_physics():
-    from kg.viz import PHYSICS_MAX_NODES, render_html
+    from kg.render.page import PHYSICS_MAX_NODES
+    from kg.render.viz import render_html
 
     html = render_html(synthetic_graph(PHYSICS_MAX_NODES + 50), conflicts=False)
     assert embedded(html, "options")["physics"]["enabled"] is False
@@ -183,7 +186,7 @@ def test_large_graphs_get_a_python_layout_without_physics():
 
 
 def test_collapse_hubs_folds_leaves_into_one_node():
-    from kg.viz import render_html
+    from kg.render.viz import render_html
 
     graph = Graph()
     hub = DATA["hub"]
@@ -210,7 +213,7 @@ def test_collapse_hubs_folds_leaves_into_one_node():
 
 
 def test_page_is_utf8_whatever_the_locale(tmp_path, monkeypatch):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     monkeypatch.setenv("LC_ALL", "C")
     monkeypatch.setenv("PYTHONIOENCODING", "ascii")
@@ -222,7 +225,7 @@ def test_page_is_utf8_whatever_the_locale(tmp_path, monkeypatch):
 
 def test_show_returns_a_sandboxed_iframe_and_writes_no_file(tmp_path, monkeypatch, bundled_graph):
     pytest.importorskip("IPython")
-    from kg.viz import show
+    from kg.render.viz import show
 
     monkeypatch.chdir(tmp_path)
     shown = show(bundled_graph)
@@ -270,7 +273,7 @@ def test_cli_bad_as_of_is_one_error_line(tmp_path, invoke):
 
 
 def test_existing_file_is_replaced_only_when_the_new_page_is_complete(tmp_path, monkeypatch, bundled_graph):
-    import kg.viz
+    import kg.render.viz
 
     out = tmp_path / "graph.html"
     out.write_text("old page")
@@ -278,9 +281,9 @@ def test_existing_file_is_replaced_only_when_the_new_page_is_complete(tmp_path, 
     def broken(*args, **kwargs):
         raise RuntimeError("rendering failed half way")
 
-    monkeypatch.setattr(kg.viz, "_page", broken)
+    monkeypatch.setattr(kg.render.viz, "html_page", broken)
     with pytest.raises(RuntimeError):
-        kg.viz.write_html(bundled_graph, out)
+        kg.render.viz.write_html(bundled_graph, out)
     assert out.read_text() == "old page"
 
 
@@ -371,7 +374,7 @@ def browser():
 
 @pytest.mark.slow
 def test_bundled_graph_renders_offline_with_the_conflict_visible(tmp_path, browser, artifacts_dir, bundled_graph):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     out = tmp_path / "graph.html"
     write_html(bundled_graph, out)
@@ -400,7 +403,7 @@ def test_bundled_graph_renders_offline_with_the_conflict_visible(tmp_path, brows
 
 @pytest.mark.slow
 def test_hovering_a_node_shows_its_tooltip(tmp_path, browser, bundled_graph):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     out = tmp_path / "graph.html"
     write_html(bundled_graph, out)
@@ -413,7 +416,7 @@ def test_hovering_a_node_shows_its_tooltip(tmp_path, browser, bundled_graph):
 
 @pytest.mark.slow
 def test_hostile_names_are_shown_as_text_and_run_nothing(tmp_path, browser, artifacts_dir):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     out = tmp_path / "hostile.html"
     write_html(load_graph([HOSTILE]), out)
@@ -434,7 +437,7 @@ def test_hostile_names_are_shown_as_text_and_run_nothing(tmp_path, browser, arti
 
 @pytest.mark.slow
 def test_two_thousand_agents_render_and_become_interactive(tmp_path, browser, artifacts_dir):
-    from kg.viz import write_html
+    from kg.render.viz import write_html
 
     out = tmp_path / "big.html"
     summary = write_html(synthetic_graph(2000), out, conflicts=False)
@@ -453,7 +456,7 @@ def test_two_thousand_agents_render_and_become_interactive(tmp_path, browser, ar
 
 @pytest.mark.slow
 def test_notebook_iframe_draws_the_graph(browser, bundled_graph):
-    from kg.viz import show
+    from kg.render.viz import show
 
     watch = PageWatch(browser)
     watch.page.set_content(show(bundled_graph).data)

@@ -1,157 +1,33 @@
-"""The spreadsheet format of DESIGN section 5, and writing a graph back into it.
-
-``kg.ingest`` reads this format and ``export_sheets`` writes it, both from the
-tables in this module, so that what one writes the other reads back to the same
-graph (an isomorphic one: ``rdflib.compare.isomorphic``).
-"""
+"""Writing a graph back into the spreadsheet format, and the empty template to start one."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import os
-import re
-import tempfile
 import warnings
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.claims import CLAIM_TYPES, STATUS_NAMES, ClaimType
 from kg.errors import KgWarning, UsageError
-from kg.namespaces import CLAIM, DATA, KG, SOURCE
-
-#: Free text written as prose (descriptions, notes, source titles) is English, as in the bundled data.
-PROSE_LANGUAGE = "en"
-#: A row whose first cell starts with this is a comment (the template's example row).
-COMMENT_MARK = "#"
-
-
-@dataclass(frozen=True)
-class SheetSpec:
-    """One CSV file of the folder: its columns in the order kg writes them, and those it needs."""
-
-    file: str
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-
-
-ENTITY_SHEET = SheetSpec(
-    "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage"), ("id", "name", "type")
+from kg.io.atomic import write_files_atomically
+from kg.io.sheets.spec import (
+    AGENT_TYPES,
+    AMOUNT_PROPERTIES,
+    ENTITY_SHEET,
+    NATURES,
+    PROSE_LANGUAGE,
+    RELATION_SHEET,
+    RELATIONS,
+    SOURCE_SHEET,
+    TYPE_NAME_OF,
+    is_id,
+    is_url,
+    text_source_iri,
 )
-# `id` and `source_line` extend DESIGN section 5: they let an exported graph come back
-# unchanged (claim IRIs, several sources of one claim, sheet rows cited as sources).
-RELATION_SHEET = SheetSpec(
-    "relations.csv",
-    (
-        "id", "subject", "relation", "object", "start", "end", "status", "source", "source_line",
-        "amount", "currency", "stake", "capacity_mw", "nature", "note",
-    ),
-    ("subject", "relation", "object"),
-)
-# Optional third file (an extension of section 5): sources with a title and a note.
-SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "note"), ("id",))
-SHEETS = (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)
-
-#: The entity types of section 5, in the order kg writes them.
-AGENT_TYPES: dict[str, URIRef] = {
-    name: KG[name]
-    for name in (
-        "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",
-        "LaunchProvider", "SatelliteOperator", "EnergyProvider", "SovereignWealthFund", "TelecomCompany",
-    )
-}
-AGENT_TYPE_NAMES = {iri: name for name, iri in AGENT_TYPES.items()}
-
-
-class Nature(NamedTuple):
-    """What the `nature` column means for one claim type."""
-
-    prop: URIRef
-    terms: dict[str, URIRef] | None  # the allowed words; None: free text, kept as written
-
-
-NATURES: dict[URIRef, Nature] = {
-    KG.Control: Nature(
-        KG.controlBasis,
-        {
-            "shareholding": KG.Shareholding,
-            "voting_rights": KG.VotingRights,
-            "board_appointment": KG.BoardAppointment,
-            "other_influence": KG.OtherInfluence,
-        },
-    ),
-    KG.Rivalry: Nature(KG.rivalryKind, {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}),
-    KG.Departure: Nature(KG.departureManner, {"amicable": KG.Amicable, "acrimonious": KG.Acrimonious}),
-    KG.Affiliation: Nature(KG.roleTitle, None),
-    KG.ComputeContract: Nature(KG.accelerator, None),
-}
-#: Where the `amount` column goes: an investment's amount or a compute contract's value.
-AMOUNT_PROPERTIES = {KG.Investment: KG.amount, KG.ComputeContract: KG.contractValue}
-STAKE_CLASSES = {KG.Investment}
-CAPACITY_CLASSES = {KG.ComputeContract}
-
-
-class Relation(NamedTuple):
-    """A `relation` word of relations.csv and the claim it makes."""
-
-    name: str
-    claim_type: ClaimType
-    reverse: bool = False  # subsidiary_of: the object is the controller
-    fixed_nature: str | None = None  # feuds_with is always a personal rivalry
-
-
-RELATIONS: dict[str, Relation] = {
-    relation.name: relation
-    for relation in (
-        Relation("founded", CLAIM_TYPES[KG.Founding]),
-        Relation("controls", CLAIM_TYPES[KG.Control]),
-        Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True),
-        Relation("invests_in", CLAIM_TYPES[KG.Investment]),
-        Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
-        Relation("competes_with", CLAIM_TYPES[KG.Rivalry]),
-        Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], fixed_nature="personal"),
-        Relation("works_for", CLAIM_TYPES[KG.Affiliation]),
-        Relation("departed", CLAIM_TYPES[KG.Departure]),
-    )
-}
-
-_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-
-
-def is_id(text: str) -> bool:
-    """An id kg can put after a namespace: letters, digits, '-', '_' and '.' (no spaces)."""
-    return bool(_ID.match(text))
-
-
-def is_url(text: str) -> bool:
-    return bool(_URL.match(text))
-
-
-def word(text: str) -> str:
-    """A relation, nature or status word as kg compares it: any case, '-' or ' ' for '_'."""
-    return re.sub(r"[\s\-]+", "_", text.strip().lower())
-
-
-def text_source_iri(title: str) -> URIRef:
-    """The source a free-text `source` cell names: readable slug plus a hash of the exact text.
-
-    The hash keeps two titles that slug alike ("Reuters", "REUTERS") apart.
-    """
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-") or "source"
-    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
-    return SOURCE[f"{slug}-{digest}"]
-
-
-def sheet_title(folder: Path) -> str:
-    """The title of the source that rows without a `source` cite: the folder and file name."""
-    return f"{folder.resolve().name}/{RELATION_SHEET.file}"
+from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SOURCE, STATUS_NAMES
 
 
 # --- template ---------------------------------------------------------------------------------
@@ -250,13 +126,13 @@ class _TableWriter:
         agents = {s for cls in AGENT_TYPES.values() for s in self.graph.subjects(RDF.type, cls)}
         for agent in sorted(agents, key=str):
             entity_id = self._local_id(agent, DATA, "entity")
-            types = [AGENT_TYPE_NAMES[t] for t in self.graph.objects(agent, RDF.type) if t in AGENT_TYPE_NAMES]
+            types = [TYPE_NAME_OF[t] for t in self.graph.objects(agent, RDF.type) if t in TYPE_NAME_OF]
             types.sort(key=list(AGENT_TYPES).index)
             name = self._one(agent, RDFS.label)
             if not name:
                 name = entity_id
                 self.notes.append(f"{entity_id} has no name (rdfs:label); wrote its id as its name")
-            self._count_dropped(agent, _ENTITY_PREDICATES, "entity", extra_types=set(AGENT_TYPE_NAMES))
+            self._count_dropped(agent, _ENTITY_PREDICATES, "entity", extra_types=set(TYPE_NAME_OF))
             rows[agent] = [
                 entity_id, name, ";".join(types), self._one(agent, DCTERMS.description),
                 self._one(agent, KG.foundingDate), self._one(agent, KG.country), self._one(agent, KG.homepage),
@@ -378,18 +254,9 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]]) -> list[Path]
         if not folder.parent.is_dir():
             raise UsageError(f"{folder}: its parent folder {folder.parent} does not exist")
         folder.mkdir()
-    temporary: list[tuple[str, Path]] = []
-    try:
-        for name, rows in tables.items():
-            buffer = io.StringIO(newline="")
-            csv.writer(buffer).writerows(rows)
-            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-            temporary.append((temp_name, folder / name))
-            with os.fdopen(handle, "wb") as temp:
-                temp.write(buffer.getvalue().encode("utf-8"))
-        for temp_name, target in temporary:
-            os.replace(temp_name, target)
-    finally:
-        for temp_name, _ in temporary:
-            Path(temp_name).unlink(missing_ok=True)
-    return [folder / name for name in tables]
+    files = {}
+    for name, rows in tables.items():
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows(rows)
+        files[name] = buffer.getvalue().encode("utf-8")
+    return write_files_atomically(folder, files)

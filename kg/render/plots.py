@@ -20,23 +20,19 @@ from typing import TYPE_CHECKING, Iterable
 
 from rdflib import Graph
 
+from kg.analysis.network import agent_graph, supply_concentration
+from kg.claims import read_claim
+from kg.conflicts.engine import find_conflicts
+from kg.dates import parse_as_of
+from kg.derive import check_min_status, claim_states
+from kg.entities import resolve_entity
 from kg.errors import UsageError
+from kg.io.atomic import write_atomically
+from kg.render.palette import CLAIM_COLORS, SEVERITY_COLORS, SUPPLIER_PALETTE
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-#: One colour per claim type and per severity, kept the same in every picture.
-CLAIM_COLORS = {
-    "ComputeContract": "#2a9d8f",
-    "Control": "#e76f51",
-    "Investment": "#43aa8b",
-    "Rivalry": "#8e6cef",
-    "Founding": "#f4a261",
-    "Affiliation": "#9aa5b1",
-    "Departure": "#b5838d",
-}
-SEVERITY_COLORS = {"high": "#d62828", "medium": "#f77f00", "low": "#c9a227"}
-_SUPPLIER_PALETTE = ("#2a9d8f", "#e9c46a", "#3a86ff", "#e76f51", "#8e6cef", "#43aa8b", "#b5838d", "#577590", "#f4a261", "#9aa5b1")
 SAVE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
@@ -51,8 +47,6 @@ def _figure(width: float, height: float) -> "Figure":
 
 def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 150) -> Path:
     """Write ``figure`` to ``path`` (``.png``, ``.svg`` or ``.pdf``), whole or not at all."""
-    from kg.export import write_atomically
-
     path = Path(path)
     file_format = SAVE_FORMATS.get(path.suffix.lower())
     if file_format is None:
@@ -86,10 +80,6 @@ def timeline(
     ``years`` defaults to the first dated claim's year through this year; each
     snapshot runs the rule pack as of 31 December (today for the current year).
     """
-    from kg.claims import read_claim
-    from kg.conflicts import find_conflicts
-    from kg.rules import check_min_status, claim_states
-
     min_status = check_min_status(min_status)
     today = today or date.today()
     states = claim_states(graph, as_of=today, min_status=min_status)
@@ -155,14 +145,11 @@ def timeline(
 
 def supply_mix(graph: Graph, *, as_of: str | date | None = None, min_status: str = "rumored") -> "Figure":
     """Each AI lab's active compute supply as one 100% bar split by supplier, with its HHI."""
-    from kg.network import agent_graph, supply_concentration
-    from kg.rules import parse_as_of
-
     as_of_date = parse_as_of(as_of)
     labs = supply_concentration(agent_graph(graph, as_of=as_of_date, min_status=min_status))
     labs = sorted(labs, key=lambda lab: (lab.suppliers == 0, lab.lab.label.casefold()))
     suppliers = sorted({s.supplier.iri: s.supplier.label for lab in labs for s in lab.shares}.items(), key=lambda kv: kv[1].casefold())
-    colors = {iri: _SUPPLIER_PALETTE[i % len(_SUPPLIER_PALETTE)] for i, (iri, _) in enumerate(suppliers)}
+    colors = {iri: SUPPLIER_PALETTE[i % len(SUPPLIER_PALETTE)] for i, (iri, _) in enumerate(suppliers)}
 
     figure = _figure(9, 1.2 + 0.55 * max(len(labs), 1))
     axes = figure.add_subplot()
@@ -205,10 +192,6 @@ def control_tree(graph: Graph, agent: str, *, as_of: str | date | None = None, m
     Each box is an agent (compute suppliers in bold), each arrow a control claim
     with its status; a second route to an agent already drawn is a dashed arrow.
     """
-    from kg.network import agent_graph
-    from kg.rules import parse_as_of
-    from kg.summary import resolve_entity
-
     as_of_date = parse_as_of(as_of)
     root = str(resolve_entity(graph, agent))
     network = agent_graph(graph, as_of=as_of_date, min_status=min_status, active_only=True)

@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 from servers import free_port, listening
 
-from kg.conflicts import find_conflicts, load_rules
+from kg.conflicts.engine import find_conflicts
+from kg.conflicts.pack import load_rules
 from kg.errors import InputError
-from kg.load import load_graph
+from kg.io.load import load_graph
 from kg.query import bundled_queries
-from kg.store import EndpointSource, MemorySource, OxigraphSource, open_source
+from kg.backends.endpoint import EndpointBackend
+from kg.backends.memory import MemoryBackend
+from kg.backends.open import open_backend
+from kg.backends.oxigraph import OxigraphBackend
 from kg.synth import SYNTH_AS_OF, generate
 
 pytestmark = pytest.mark.slow
@@ -63,7 +67,7 @@ def planted_found(findings, planted) -> bool:
 
 
 def test_oxigraph_in_memory_gives_the_same_findings_as_rdflib(bundled_graph):
-    store = open_source(store="oxigraph")
+    store = open_backend(store="oxigraph")
     assert as_dicts(find_conflicts(store)) == as_dicts(find_conflicts(bundled_graph))
 
 
@@ -78,14 +82,14 @@ def test_data_in_named_graphs_gives_the_same_findings_on_oxigraph(bundled_graph,
         dataset.graph(URIRef("urn:example:first-half" if triple in half else "urn:example:second-half")).add(triple)
     path = tmp_path / "split.nq"
     path.write_text(dataset.serialize(format="nquads"), encoding="utf-8")
-    store = open_source([path], store="oxigraph")
+    store = open_backend([path], store="oxigraph")
     assert len(list(store.store.named_graphs())) >= 2
     assert as_dicts(find_conflicts(store)) == as_dicts(find_conflicts(bundled_graph))
 
 
 def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
-    store = open_source(store="oxigraph")
-    memory = MemorySource(bundled_graph)
+    store = open_backend(store="oxigraph")
+    memory = MemoryBackend(bundled_graph)
     params = {"entity": "spacex", "org": "starlink", "agent": "elon-musk", "investor": "aws", "investee": "anthropic",
               "customer": "anthropic", "supplier": "spacex", "claim": "claim:anthropic-buys-compute-from-spacex",
               "source": "src:analysis-000"}
@@ -115,7 +119,7 @@ def test_every_bundled_query_gives_the_same_rows_on_oxigraph(bundled_graph):
     ],
 )
 def test_parameters_mean_the_same_on_oxigraph_as_in_memory(bundled_graph, text):
-    store, memory = open_source(store="oxigraph"), MemorySource(bundled_graph)
+    store, memory = open_backend(store="oxigraph"), MemoryBackend(bundled_graph)
     expected, got = memory.run(text, params=["org=starlink"]), store.run(text, params=["org=starlink"])
     assert expected.rows and sorted(map(str, got.rows)) == sorted(map(str, expected.rows))
 
@@ -123,13 +127,13 @@ def test_parameters_mean_the_same_on_oxigraph_as_in_memory(bundled_graph, text):
 def test_planted_conflicts_are_all_found_in_memory_and_on_oxigraph(synthetic, tmp_path):
     memory = find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF)
     assert planted_found(memory, synthetic.planted)
-    store = OxigraphSource()
+    store = OxigraphBackend()
     store.add_graph(synthetic.graph)
     assert as_dicts(find_conflicts(store, as_of=SYNTH_AS_OF)) == as_dicts(memory)
     # ... and on disk, loaded from a file as `kg conflicts --store-path` loads it
     path = tmp_path / "synthetic.nt"
     synthetic.graph.serialize(path, format="nt", encoding="utf-8")
-    on_disk = open_source([path], store="oxigraph", store_path=tmp_path / "store")
+    on_disk = open_backend([path], store="oxigraph", store_path=tmp_path / "store")
     assert as_dicts(find_conflicts(on_disk, as_of=SYNTH_AS_OF)) == as_dicts(memory)
 
 
@@ -166,10 +170,10 @@ def test_store_on_disk_is_reused_without_loading_again(tmp_path, runner):
     path = tmp_path / "store"
     first = runner.invoke(cli, ["stats", "--store-path", str(path), "--format", "json"])
     assert first.exit_code == 0, first.output
-    size = len(OxigraphSource(path))
+    size = len(OxigraphBackend(path))
     second = runner.invoke(cli, ["conflicts", "--store-path", str(path), "--format", "json"])
     assert second.exit_code == 0 and '"competitor-controlled-supplier"' in second.stdout
-    assert len(OxigraphSource(path)) == size  # nothing loaded twice
+    assert len(OxigraphBackend(path)) == size  # nothing loaded twice
 
 
 def test_store_path_with_new_data_replaces_what_it_held(tmp_path, runner):
@@ -195,7 +199,7 @@ def test_push_twice_replaces_the_graph(server, runner, bulk, bundled_graph):
     for _ in range(2):
         result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", graph, *bulk])
         assert result.exit_code == 0, result.output
-    remote = EndpointSource(server, graph=graph)
+    remote = EndpointBackend(server, graph=graph)
     assert len(remote) == len(load_graph())
     assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
 
@@ -208,7 +212,7 @@ def test_push_through_sparql_update_keeps_every_attestation(server, runner, bund
     args = ["push", "--endpoint", server, "--graph", "http://example.org/upd", "--store-url", store_url, "--update-url", update_url]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0 and "SPARQL Update" in result.stdout, result.output
-    remote = EndpointSource(server, graph="http://example.org/upd")
+    remote = EndpointBackend(server, graph="http://example.org/upd")
     assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
 
 
@@ -217,7 +221,7 @@ def test_push_then_conflicts_on_the_server_match_memory(server, runner, bundled_
 
     result = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/bundled"])
     assert result.exit_code == 0, result.output
-    remote = EndpointSource(server, graph="http://example.org/bundled")
+    remote = EndpointBackend(server, graph="http://example.org/bundled")
     assert as_dicts(find_conflicts(remote)) == as_dicts(find_conflicts(bundled_graph))
     cli_json = runner.invoke(cli, ["conflicts", "--endpoint", server, "--graph", "http://example.org/bundled", "--format", "json"])
     assert cli_json.exit_code == 0 and "Elon Musk" in cli_json.stdout
@@ -226,7 +230,7 @@ def test_push_then_conflicts_on_the_server_match_memory(server, runner, bundled_
     synthetic.graph.serialize(path, format="nt", encoding="utf-8")
     pushed = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/synthetic", "--data", str(path)])
     assert pushed.exit_code == 0, pushed.output
-    remote = EndpointSource(server, graph="http://example.org/synthetic")
+    remote = EndpointBackend(server, graph="http://example.org/synthetic")
     findings = find_conflicts(remote, as_of=SYNTH_AS_OF)
     assert planted_found(findings, synthetic.planted)
     assert as_dicts(findings) == as_dicts(find_conflicts(load_graph([path]), as_of=SYNTH_AS_OF))
@@ -246,7 +250,7 @@ def test_push_merges_the_named_graphs_of_a_dataset_file(server, runner, syntheti
     )
     pushed = runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/nq", "--data", str(path)])
     assert pushed.exit_code == 0, pushed.output
-    remote = EndpointSource(server, graph="http://example.org/nq")
+    remote = EndpointBackend(server, graph="http://example.org/nq")
     assert len(remote) == len(load_graph([path]))
     assert as_dicts(find_conflicts(remote, as_of=SYNTH_AS_OF)) == as_dicts(find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF))
 
@@ -256,7 +260,7 @@ def test_rule_files_run_on_the_server_over_the_pushed_derived_facts(server, runn
     from kg.cli import cli
 
     runner.invoke(cli, ["push", "--endpoint", server, "--graph", "http://example.org/rules"])
-    remote = EndpointSource(server)
+    remote = EndpointBackend(server)
     rule = next(r for r in load_rules() if r.id == "competitor-controlled-supplier")
     text = rule.query.replace("WHERE {", "FROM <http://example.org/rules> FROM <http://example.org/rules/derived> WHERE {", 1)
     _, rows = remote.select(text)
@@ -357,4 +361,4 @@ def test_server_timeout_is_one_error_line(runner, slow_server):
 
 def test_bad_endpoint_url_is_refused():
     with pytest.raises(InputError, match="expected an http"):
-        EndpointSource("ftp://example.org/sparql")
+        EndpointBackend("ftp://example.org/sparql")

@@ -4,7 +4,7 @@ The projection is a networkx ``MultiDiGraph`` whose nodes are agents (keyed by
 IRI) and whose edges are claims, keyed by claim IRI, pointing from the claim's
 subject role to its object role (customer → supplier, controller → controlled,
 investor → investee, partyA → partyB for a rivalry, which is symmetric whatever
-the direction). Whether a claim is *active* is decided by ``kg.rules.claim_states``,
+the direction). Whether a claim is *active* is decided by ``kg.derive.claim_states``,
 so "active" here means exactly what it means to the conflict rules: its best
 non-denied attestation reaches ``min_status`` and the as-of date lies within its
 dates (events count from their date on).
@@ -35,32 +35,26 @@ import json
 from collections import defaultdict, deque
 from dataclasses import asdict, dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from rdflib import RDF, Graph, URIRef
 
-from kg.claims import CLAIM_TYPES, STATUS_ORDER, label_of, local_name, read_claim, short_id, status_rank
+from kg.claims import read_claim
+from kg.conflicts.engine import find_conflicts
+from kg.dates import parse_as_of
+from kg.derive import check_min_status, claim_states
+from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError
-from kg.namespaces import KG
+from kg.vocab import AGENT_CLASSES, CLAIM_TYPES, KG, STATUS_ORDER, status_rank
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from kg.conflicts import Finding
+    from kg.conflicts.model import Finding
 
-#: Classes whose instances are agents (nodes) even when they take part in no claim.
-AGENT_CLASSES = tuple(
-    KG[name]
-    for name in (
-        "Agent", "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",
-        "LaunchProvider", "SatelliteOperator", "EnergyProvider", "SovereignWealthFund", "TelecomCompany",
-    )
-)
 #: Edge attributes read from the claim node when present (GraphML/GEXF get "" when absent).
 QUALITIES = {"capacity_mw": KG.capacityMW, "amount": KG.amount, "currency": KG.currency, "stake": KG.stake}
 PATH_TYPES = ("Control", "Investment")
-NETWORK_EXPORT_FORMATS = ("graphml", "gexf")
 
 
 @dataclass(frozen=True)
@@ -140,8 +134,6 @@ def agent_graph(graph: Graph, *, as_of: str | date | None = None, min_status: st
     With ``active_only`` inactive claims are left out.
     """
     import networkx as nx
-
-    from kg.rules import check_min_status, claim_states, parse_as_of
 
     as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
     active = {state.iri for state in claim_states(graph, as_of=as_of_date, min_status=min_status) if state.holds}
@@ -367,10 +359,6 @@ def analyze(
     lists; ``findings`` reuses findings the caller already computed for the same
     ``as_of`` and ``min_status``.
     """
-    from kg.conflicts import find_conflicts
-    from kg.rules import check_min_status, parse_as_of
-    from kg.summary import resolve_entity
-
     as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
     ends = tuple(str(resolve_entity(graph, ref)) for ref in path) if path else None
     network = agent_graph(graph, as_of=as_of_date, min_status=min_status)
@@ -428,42 +416,3 @@ def format_report(report: NetworkReport, output_format: str = "table") -> str:
             verb = CLAIM_TYPES[KG[step.type]].verb
             lines.append(f"- {step.subject.label} {verb} {step.object.label} [{step.status}]")
     return "\n".join(lines)
-
-
-# --- exports for Gephi and yEd --------------------------------------------------------------------
-
-
-def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
-    """Write the projection as GraphML or GEXF, atomically.
-
-    Every claim is an edge whatever its dates or status, so the file is the same
-    for the same input (``active`` depends on the day and is left out). Nodes are
-    keyed by IRI with ``kg_id``, ``label`` and ``types``; edges by claim IRI with
-    ``claim``, ``claim_type``, ``relation``, ``label``, ``status``, ``start_date``,
-    ``end_date`` and the qualities, all as text. Neither format can hold a missing
-    value, so an absent date or quality is ``""``; dates keep their lexical form
-    (``2021``, ``2021-06``, ``2021-06-30``).
-    """
-    import networkx as nx
-
-    from kg.export import write_atomically
-
-    if export_format not in NETWORK_EXPORT_FORMATS:
-        raise UsageError(f"unknown network format {export_format!r}; expected one of {', '.join(NETWORK_EXPORT_FORMATS)}")
-    network = agent_graph(graph)
-    plain = nx.MultiDiGraph()
-    # GEXF reads "id" and "type" as its own node id and edge kind, and "start"/"end"
-    # as its time model, so those attributes get plain names in both formats.
-    for node, data in network.nodes(data=True):
-        plain.add_node(node, kg_id=data["id"], label=data["label"], types=data["types"])
-    for subject, obj, key, data in network.edges(keys=True, data=True):
-        values = {name: "" if value is None else str(value) for name, value in data.items() if name != "active"}
-        values["claim_type"] = values.pop("type")
-        values["start_date"], values["end_date"] = values.pop("start"), values.pop("end")
-        values["label"] = data["relation"]
-        plain.add_edge(subject, obj, key=key, **values)
-    if export_format == "graphml":
-        text = "\n".join(nx.generate_graphml(plain, named_key_ids=True))
-    else:
-        text = "\n".join(nx.generate_gexf(plain, version="1.2draft"))
-    write_atomically(path, (text + "\n").encode("utf-8"))

@@ -13,7 +13,7 @@ the minimum status:
   still counts: founder-defection is about having left);
 - ``kgr:controls``: the reflexive-transitive closure of the control claims in
   force, computed once in Python, so cycles terminate and no query walks a
-  path (DESIGN section 9: a closure joined is 6.6x faster than ``controls+``).
+  path (Oxigraph joins ``controls+`` super-linearly; bench/results.md).
 
 The rules join these edges; ``kg.conflicts`` then finds the claims behind each
 edge for the evidence. Dates: a year or year-month is its first day as a start
@@ -22,67 +22,31 @@ and its last day as an end; a missing bound, or one that is not exactly
 (founding, departure) count from their date on and never end.
 
 There are two readings of the claims, held to the same edges by
-tests/test_in_store.py: ``claim_states`` in Python (rdflib graphs),
+tests/test_derive.py: ``claim_states`` in Python (rdflib graphs),
 and ``in_store_edge_queries``, SPARQL that Oxigraph or an endpoint runs on its own data so
 that 10^6 claims never become Python objects.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, URIRef
 
-from kg.claims import CLAIM_TYPES, STATUS_NAMES, STATUS_ORDER, status_rank
-from kg.errors import UsageError
-from kg.namespaces import KG
-
-DERIVED = Namespace("https://w3id.org/ai-compute-kg/derived#")
-EVENT_TYPES = {KG.Founding, KG.Departure}
-_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-
-
-def parse_as_of(value: str | date | None) -> date:
-    """The as-of date from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (today when None).
-
-    A partial date means its last day, so ``--as-of 2024`` sees the whole year.
-    """
-    if value is None:
-        return date.today()
-    if isinstance(value, date):
-        return value
-    bound = date_bound(str(value).strip(), end=True)
-    if bound is None:
-        raise UsageError(f"invalid --as-of date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
-    return bound
+from kg.backends.open import as_backend
+from kg.dates import date_bound
+from kg.errors import UsageError, arg
+from kg.vocab import CLAIM_TYPES, EVENT_TYPES, KG, KGR, STATUS_NAMES, STATUS_ORDER, status_rank
 
 
 def check_min_status(value: str | None) -> str:
     name = (value or "rumored").strip().lower()
     if name not in STATUS_ORDER or name == "denied":
         allowed = ", ".join(s for s in STATUS_ORDER if s != "denied")
-        raise UsageError(f"unknown --min-status {value!r}; expected one of {allowed}")
+        raise UsageError(f"unknown {arg('min_status')} {value!r}; expected one of {allowed}")
     return name
-
-
-def date_bound(text: str, *, end: bool) -> date | None:
-    """First (start) or last (end) day of a date, year-month or year; None if not a date."""
-    match = _DATE.fullmatch(text)
-    if not match:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        if month is None:
-            return date(year, 12, 31) if end else date(year, 1, 1)
-        if day is None:
-            return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -103,14 +67,12 @@ class ClaimState:
 def claim_states(source, *, as_of: date, min_status: str, classes=None, pairs=None) -> list[ClaimState]:
     """Every claim whose best non-denied attestation reaches ``min_status``, with its timing.
 
-    ``source`` is an rdflib graph or any kg.store source; every back-end
-    answers the same claim rows, so every back-end sees the same claims.
+    ``source`` is an rdflib graph or any backend; every backend answers the
+    same claim rows, so every backend sees the same claims.
     ``classes`` limits the claim classes read; ``pairs`` (class -> (subject,
     object) pairs) reads only the claims between those agents, for evidence.
     """
-    from kg.store import as_source
-
-    source = as_source(source)
+    source = as_backend(source)
     minimum = status_rank(min_status)
     states = []
     for cls in classes or CLAIM_TYPES:
@@ -217,18 +179,18 @@ class ControlGraph:
 
 def closure_edges(control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
     """``kgr:controls`` from each controller to all it controls through chains, itself left out."""
-    controls = DERIVED.controls
+    controls = KGR.controls
     return [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
 
 
 #: Derived edge for each claim type, and whether it needs the claim in force or only begun.
 DERIVED_EDGES = {
-    KG.ComputeContract: (DERIVED.buysComputeFrom, "holds"),
-    KG.Investment: (DERIVED.investsIn, "holds"),
-    KG.Rivalry: (DERIVED.competesWith, "holds"),
-    KG.Founding: (DERIVED.founded, "begun"),
-    KG.Affiliation: (DERIVED.workedFor, "begun"),
-    KG.Departure: (DERIVED.departed, "begun"),
+    KG.ComputeContract: (KGR.buysComputeFrom, "holds"),
+    KG.Investment: (KGR.investsIn, "holds"),
+    KG.Rivalry: (KGR.competesWith, "holds"),
+    KG.Founding: (KGR.founded, "begun"),
+    KG.Affiliation: (KGR.workedFor, "begun"),
+    KG.Departure: (KGR.departed, "begun"),
 }
 
 
@@ -249,7 +211,7 @@ def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[
                 derived.add((state.object, edge, state.subject))
     for agent in agents:
         for controlled in control.reachable(agent):
-            derived.add((agent, DERIVED.controls, controlled))
+            derived.add((agent, KGR.controls, controlled))
     return list(derived)  # order does not matter: findings are grouped and sorted afterwards
 
 
@@ -284,7 +246,7 @@ def in_store_edge_queries(as_of: date, min_status: str, *, agent_types: bool = T
         claim_type = CLAIM_TYPES[cls]
         subject_role, object_role = claim_type.subject_role.n3(), claim_type.object_role.n3()
         template = f"?subject {edge.n3()} ?object ." + (f" ?object {edge.n3()} ?subject ." if cls == KG.Rivalry else "")
-        template += f" ?subject {DERIVED.controls.n3()} ?subject . ?object {DERIVED.controls.n3()} ?object ."
+        template += f" ?subject {KGR.controls.n3()} ?subject . ?object {KGR.controls.n3()} ?object ."
         queries.append(
             f"""PREFIX kg: <{KG}>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
@@ -316,7 +278,7 @@ WHERE {{ ?agent a ?type . FILTER (STRSTARTS(STR(?type), "{KG}") && ?type NOT IN 
 def derived_graph(triples) -> Graph:
     """The derived triples as an rdflib graph (for rdflib's engine, or to push)."""
     graph = Graph()
-    graph.bind("kgr", DERIVED)
+    graph.bind("kgr", KGR)
     for triple in triples:
         graph.add(triple)
     return graph

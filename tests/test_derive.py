@@ -17,11 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, XSD, BNode, Graph, Literal
 
-from kg.claims import CLAIM_TYPES, STATUS_IRIS
-from kg.conflicts import find_conflicts, findings_document
-from kg.namespaces import CLAIM, DATA, KG, SOURCE
-from kg.rules import DERIVED, ControlGraph, claim_states, derive_facts, in_store_edge_queries
-from kg.store import MemorySource, OxigraphSource, Source
+from kg.vocab import CLAIM_TYPES, STATUS_IRIS
+from kg.conflicts.engine import find_conflicts
+from kg.conflicts.report import findings_document
+from kg.vocab import CLAIM, DATA, KG, SOURCE
+from kg.derive import ControlGraph, claim_states, derive_facts, in_store_edge_queries
+from kg.vocab import KGR
+from kg.backends.base import Backend
+from kg.backends.memory import MemoryBackend
+from kg.backends.oxigraph import OxigraphBackend
 
 AGENTS = [f"fictional-{name}" for name in ("a", "b", "c", "d", "e")]
 DATE_TEXTS = [
@@ -67,8 +71,8 @@ def claims_graph(draw):
     return graph
 
 
-def oxigraph_copy(graph: Graph) -> OxigraphSource:
-    source = OxigraphSource()
+def oxigraph_copy(graph: Graph) -> OxigraphBackend:
+    source = OxigraphBackend()
     source.add_graph(graph)
     return source
 
@@ -76,27 +80,27 @@ def oxigraph_copy(graph: Graph) -> OxigraphSource:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claims_graph(), st.sampled_from(AS_OF), st.sampled_from(["rumored", "reported", "confirmed"]))
 def test_sparql_edges_are_the_python_edges(graph, as_of, min_status):
-    states = claim_states(MemorySource(graph), as_of=as_of, min_status=min_status)
-    python_edges = {edge for edge in derive_facts(states, ControlGraph(states)) if edge[1] != DERIVED.controls}
+    states = claim_states(MemoryBackend(graph), as_of=as_of, min_status=min_status)
+    python_edges = {edge for edge in derive_facts(states, ControlGraph(states)) if edge[1] != KGR.controls}
 
     derived = oxigraph_copy(graph).constructed(in_store_edge_queries(as_of, min_status))
     store_triples = set(derived.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")[1])
-    assert {t for t in store_triples if t[1] not in (DERIVED.controls, RDF.type)} == python_edges
+    assert {t for t in store_triples if t[1] not in (KGR.controls, RDF.type)} == python_edges
     # ... every agent of an edge controls itself, which the rules rely on ...
     agents = {node for s, _, o in python_edges for node in (s, o)}
-    assert {t for t in store_triples if t[1] == DERIVED.controls} == {(a, DERIVED.controls, a) for a in agents}
+    assert {t for t in store_triples if t[1] == KGR.controls} == {(a, KGR.controls, a) for a in agents}
     # ... and the agents' kg types come along (rules test ``?x a kg:AILab``), not the claims'.
     assert {t for t in store_triples if t[1] == RDF.type} == set(graph.triples((None, RDF.type, KG.AILab))) | set(
         graph.triples((None, RDF.type, KG.Person))
     )
 
 
-class SparqlOnly(Source):
+class SparqlOnly(Backend):
     """The SPARQL reading endpoints get (VALUES blocks), run here on Oxigraph without HTTP."""
 
     name = "sparql-only"
 
-    def __init__(self, store: OxigraphSource) -> None:
+    def __init__(self, store: OxigraphBackend) -> None:
         self.store = store
 
     def select(self, query: str):
@@ -119,10 +123,10 @@ def test_claims_read_for_some_agent_pairs_read_as_they_do_whole(graph, as_of, da
     pairs: dict = {}
     for cls, s, o in chosen:
         pairs.setdefault(cls, set()).add((s, o))
-    whole = {state.iri: state for state in claim_states(MemorySource(graph), as_of=as_of, min_status="rumored")}
+    whole = {state.iri: state for state in claim_states(MemoryBackend(graph), as_of=as_of, min_status="rumored")}
     wanted = {(state.cls, state.subject, state.object) for state in whole.values()} & set(chosen)
     store = oxigraph_copy(graph)
-    for source in (MemorySource(graph), store, SparqlOnly(store)):
+    for source in (MemoryBackend(graph), store, SparqlOnly(store)):
         read = claim_states(source, as_of=as_of, min_status="rumored", pairs=pairs)
         assert all(state == whole[state.iri] for state in read), source.name
         assert wanted <= {(state.cls, state.subject, state.object) for state in read}, source.name
@@ -134,14 +138,14 @@ def test_findings_are_the_same_in_memory_and_in_oxigraph(graph, as_of, min_statu
     def document(source):
         return json.dumps(findings_document(find_conflicts(source, as_of=as_of, min_status=min_status), as_of=as_of, min_status=min_status))
 
-    assert document(oxigraph_copy(graph)) == document(MemorySource(graph))
+    assert document(oxigraph_copy(graph)) == document(MemoryBackend(graph))
 
 
 def test_conflicts_leave_the_store_as_it_was(tmp_path):
     """A store on disk is the user's: kg conflicts only reads it."""
-    from kg.store import open_source
+    from kg.backends.open import open_backend
 
-    source = open_source([], store="oxigraph", store_path=tmp_path / "store")
+    source = open_backend([], store="oxigraph", store_path=tmp_path / "store")
     before = set(source.store)
     assert find_conflicts(source, as_of="2026-01-01")
     assert set(source.store) == before

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
+from kg import resources
 from kg.errors import InputError, KgError
-from kg.namespaces import KG
+from kg.io.atomic import write_atomically
+from kg.vocab import KG
 
 #: Patterns that would make a browser fetch something when the page opens.
 _REMOTE_RESOURCE = re.compile(
@@ -45,8 +47,6 @@ def ontology_terms(ontology: Graph) -> list[URIRef]:
 
 def render_docs(ontology_file: str | Path | None = None) -> str:
     """The reference page of ``ontology_file`` (default: the bundled ``kg.ttl``) as HTML text."""
-    from kg import resources
-
     path = Path(ontology_file) if ontology_file else resources.ontology_path()
     ontology = Graph()
     try:
@@ -75,9 +75,6 @@ def render_docs(ontology_file: str | Path | None = None) -> str:
 
 def build_docs(folder: str | Path, ontology_file: str | Path | None = None) -> DocsSummary:
     """Write ``index.html`` (and a copy of the ontology it documents) into ``folder``."""
-    from kg import resources
-    from kg.export import write_atomically
-
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: exists and is not a folder")

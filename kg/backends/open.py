@@ -1,0 +1,59 @@
+"""Opening the backend a command works on: local inputs in memory or in Oxigraph, or an endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Graph
+
+from kg import resources
+from kg.backends.base import Backend
+from kg.backends.endpoint import EndpointBackend
+from kg.backends.memory import MemoryBackend
+from kg.backends.oxigraph import OxigraphBackend
+from kg.errors import InputError, UsageError, arg
+from kg.io.load import load_graph
+from kg.io.walk import walk
+
+STORES = ("memory", "oxigraph")
+
+
+def open_backend(
+    inputs: Iterable[str | Path] = (),
+    *,
+    store: str = "memory",
+    store_path: str | Path | None = None,
+    endpoint: str | None = None,
+    graph: str | None = None,
+    timeout: float = 60.0,
+    include_ontology: bool = True,
+    progress_factory=None,
+) -> Backend:
+    """The graph a command works on: local inputs in memory or in Oxigraph, or an endpoint.
+
+    With no inputs and no endpoint, the bundled example is loaded. The ontology
+    is always loaded with local inputs (into its own graph in Oxigraph). A store
+    on disk (``store_path``) is reused as it is when no inputs are given;
+    ``progress_factory(total_bytes)`` gives a context whose value is called with
+    each chunk's size as Oxigraph reads the files.
+    """
+    inputs = [Path(p) for p in inputs]
+    if endpoint:
+        if inputs:
+            raise InputError(f"give either {arg('inputs')} or {arg('endpoint')}, not both")
+        return EndpointBackend(endpoint, graph=graph, timeout=timeout)
+    if store == "memory":
+        return MemoryBackend(load_graph(inputs, include_ontology=include_ontology))
+    if store != "oxigraph":
+        raise UsageError(f"unknown {arg('store')} {store!r}; expected one of {', '.join(STORES)}")
+    backend = OxigraphBackend(store_path, include_ontology=include_ontology)
+    if not inputs and not backend.is_empty():
+        return backend  # a store on disk reused as it is
+    backend.load_inputs(walk(inputs or [resources.bundled_data_path()]), progress_factory=progress_factory)
+    return backend
+
+
+def as_backend(graph_or_backend: Graph | Backend) -> Backend:
+    """A backend for an rdflib graph (wrapped in memory) or a backend as it is."""
+    return MemoryBackend(graph_or_backend) if isinstance(graph_or_backend, Graph) else graph_or_backend

@@ -1,0 +1,147 @@
+"""Commands that write data: ``kg export``, ``kg ingest``, ``kg push``, ``kg synth``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import ProgressBar, as_of_options, data_option, graph_from_options
+
+
+@click.command()
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="File to write (a folder for csv).")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "graphml", "gexf", "csv"]),
+    help="Output format (default: from the file extension). csv writes entities.csv, relations.csv "
+    "and sources.csv into the folder -o names. graphml and gexf write the agent network (agents as "
+    "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd.",
+)
+@click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
+@data_option
+def export(output, export_format, with_ontology, data):
+    """Write the graph to a file in an RDF format.
+
+    The file is written whole or not at all: an existing file is replaced only
+    once the new one is complete.
+
+    \b
+    Example:
+        kg export -o graph.jsonld
+        kg export -o graph.nt --data my-graph.ttl
+        kg export --format csv -o my-sheet/
+        kg export -o network.graphml
+    """
+    from kg.export import export_graph
+
+    used = export_graph(graph_from_options(data, include_ontology=with_ontology), output, export_format)
+    click.echo(f"Wrote {output} ({used})", err=True)
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="RDF file to write; its extension picks the format.")
+@click.option("--template", is_flag=True, help="Write empty entities.csv, relations.csv and sources.csv into FOLDER instead.")
+def ingest(folder, output, template):
+    """Turn a spreadsheet folder (entities.csv + relations.csv) into RDF claims.
+
+    Every relations.csv row becomes a sourced, dated claim. Bad cells are all
+    reported as FILE:LINE:COLUMN lines and nothing is written (exit code 2).
+    Turtle, N-Triples, N-Quads, TriG and JSON-LD output is the same byte for
+    byte for the same sheet, so two ingests diff cleanly.
+
+    \b
+    Example:
+        kg ingest --template my-sheet/
+        kg ingest my-sheet/ -o my-sheet.ttl
+        kg conflicts --data my-sheet/
+    """
+    if template:
+        from kg.io.sheets.write import write_template
+
+        for path in write_template(folder):
+            click.echo(f"Wrote {path}", err=True)
+        return
+    if output is None:
+        raise click.UsageError("give -o FILE to write the RDF to (or --template to start a sheet)")
+    from kg.io.sheets.read import ingest_to_file
+
+    used = ingest_to_file(folder, output)
+    click.echo(f"Wrote {output} ({used})", err=True)
+
+
+@click.command()
+@click.option("--endpoint", required=True, metavar="URL", help="SPARQL query URL of the store to load into.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="Named graph for the data (default: the default graph).")
+@click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
+@click.option("--update-url", metavar="URL", help="SPARQL Update URL, if the server has no Graph Store Protocol and it cannot be guessed.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Oxigraph server: load without a transaction, about 7x faster for 10^6 triples; "
+    "a push that fails midway leaves the graph empty or partial.",
+)
+@as_of_options
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file or folder to push (repeatable). Default: the bundled example data.",
+)
+def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_status, data):
+    """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
+
+    Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
+    Oxigraph it is guessed from --endpoint), else SPARQL Update (at /update
+    beside --endpoint, or at --endpoint itself, as Virtuoso takes it). The
+    derived facts go to their own graph (IRI/derived, or urn:kg:derived).
+
+    \b
+    Example:
+        oxigraph serve --location store --bind 127.0.0.1:7878 &
+        kg push --endpoint http://127.0.0.1:7878/query
+        kg conflicts --endpoint http://127.0.0.1:7878/query
+    """
+    from kg.push import push as push_data
+
+    report = push_data(
+        data,
+        endpoint,
+        graph=graph_iri,
+        store_url=store_url,
+        update_url=update_url,
+        timeout=timeout,
+        bulk=bulk,
+        as_of=as_of,
+        min_status=min_status,
+        progress_factory=ProgressBar if sys.stderr.isatty() else None,
+    )
+    where = f"graph <{report.data_graph}>" if report.data_graph else "the default graph"
+    click.echo(f"Pushed {report.data_triples} triples to {where} and {report.derived_triples} derived triples to <{report.derived_graph}> ({report.method}).")
+
+
+@click.command()
+@click.option("--orgs", type=click.IntRange(min=20), required=True, help="About how many organizations to generate.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same graph.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="RDF file to write (format by extension).")
+@click.option("--planted", "planted_path", type=click.Path(path_type=Path), help="Also write the planted findings as JSON here.")
+def synth(orgs, seed, output, planted_path):
+    """Write a fictional industry graph with a known number of planted conflicts.
+
+    The background can fire no rule; each planted structure makes exactly one
+    finding, valid for any --as-of from 2025 on. About 22 triples per organization.
+
+    \b
+    Example:
+        kg synth --orgs 5000 --seed 1 -o synthetic.nt --planted planted.json
+        kg conflicts --as-of 2025-06-30 --data synthetic.nt --store oxigraph
+    """
+    from kg.synth import write_synthetic
+
+    counts = write_synthetic(orgs, seed=seed, output=output, planted_path=planted_path)
+    click.echo(f"Wrote {output}: {counts['triples']} triples, {counts['planted']} planted findings.", err=True)

@@ -1,0 +1,105 @@
+"""Commands that look at a graph: ``kg stats``, ``kg describe``, ``kg validate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from kg.cli.options import data_option, format_option, graph_from_options, open_from_options
+
+
+@click.command()
+@data_option
+@format_option("table", "json")
+def stats(data, output_format):
+    """Count triples, instances per class and attestations per status.
+
+    \b
+    Example:
+        kg stats --data my-graph.ttl
+    """
+    from kg.analysis.stats import graph_stats
+
+    result = graph_stats(open_from_options(data, include_ontology=False))
+    if output_format == "json":
+        click.echo(json.dumps({"triples": result.triples, "classes": dict(result.classes), "statuses": dict(result.statuses)}, indent=2))
+        return
+    from tabulate import tabulate
+
+    click.echo(f"{result.triples} triples\n")
+    click.echo(tabulate(result.classes, headers=["class", "instances"], tablefmt="simple"))
+    if result.statuses:
+        click.echo()
+        click.echo(tabulate(result.statuses, headers=["status", "attestations"], tablefmt="simple"))
+
+
+@click.command()
+@click.argument("entity")
+@data_option
+@format_option("text", "json", default="text")
+def describe(entity, data, output_format):
+    """Everything known about one entity: its types and every claim it takes part in.
+
+    ENTITY is an id from the data (anthropic), a prefixed name (kgd:anthropic),
+    a full IRI or an exact label ("Elon Musk").
+
+    \b
+    Example:
+        kg describe spacex
+    """
+    from dataclasses import asdict
+
+    from kg.analysis.describe import describe as describe_in_backend
+
+    description = describe_in_backend(open_from_options(data), entity)
+    if output_format == "json":
+        click.echo(json.dumps(asdict(description), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{description.label}  <{description.iri}>")
+    click.echo(f"  types: {', '.join(description.types) or '(none)'}")
+    if description.description:
+        click.echo(f"  description: {description.description}")
+    click.echo(f"\nClaims ({len(description.claims)}):")
+    for claim in description.claims:
+        subject = description.labels.get(claim.subject or "", claim.subject or "?")
+        obj = description.labels.get(claim.object or "", claim.object or "?")
+        dates = f"{claim.start or '…'} – {claim.end or '…'}" if (claim.start or claim.end) else "undated"
+        click.echo(f"- {subject} {claim.verb} {obj} ({dates})")
+        for att in claim.attestations:
+            click.echo(f"    {att.status}: {att.source_title or att.source}")
+        if claim.note:
+            click.echo(f"    note: {claim.note}")
+
+
+@click.command()
+@data_option
+@format_option("text", "json", default="text")
+def validate(data, output_format):
+    """Check the graph against kg's SHACL shapes (and its files' syntax).
+
+    Exit code 0 when the data conforms, 1 when there are violations, 2 when the
+    input cannot be read.
+
+    \b
+    Example:
+        kg validate --data my-graph.ttl
+    """
+    from kg.validate import validate_graph
+
+    report = validate_graph(graph_from_options(data, include_ontology=False))
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {"conforms": report.conforms, "results": [r.__dict__ for r in report.results]}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for result in report.results:
+            where = f"{result.focus}" + (f" {result.path}" if result.path else "")
+            value = f" (value: {result.value})" if result.value is not None else ""
+            click.echo(f"{result.severity}: {where}: {result.message}{value}")
+        summary = "Conforms" if report.conforms else "Does not conform"
+        click.echo(f"{summary}: {len(report.violations)} violation(s), {len(report.warnings)} warning(s).")
+    sys.exit(0 if report.conforms else 1)

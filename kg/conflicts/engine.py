@@ -1,0 +1,245 @@
+"""The engine: derive the edges the rules read, run each rule, and explain every finding with its evidence.
+
+With rdflib, kg reads the claims through the graph API and derives the edges in
+Python; with Oxigraph and endpoints the store derives them itself (SPARQL
+CONSTRUCTs) and only the control claims and the findings' evidence come to
+Python. Either way the same ``kg.derive`` reading decides which claims count,
+so every backend gives the same findings.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Sequence
+
+from rdflib import RDF
+
+from kg.backends.open import as_backend
+from kg.conflicts.explain import explain
+from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
+from kg.conflicts.pack import SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
+from kg.dates import parse_as_of
+from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, derive_facts, derived_graph, in_store_edge_queries
+from kg.entities import local_name, short_id
+from kg.vocab import KG, STATUS_NAMES, STATUS_ORDER, status_rank
+
+
+def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None, pack: Sequence[Rule] | None = None) -> list[Finding]:
+    """Run a rule pack and explain each finding with its evidence.
+
+    ``graph`` is an rdflib graph (data, with or without the ontology) or a
+    backend (Oxigraph, a SPARQL endpoint). ``as_of`` is a date or
+    ``YYYY[-MM[-DD]]`` (default today); evidence below ``min_status`` (and all
+    denied evidence) is ignored; ``pack`` is the rules to run (default: the
+    bundled pack; ``load_pack`` adds a user's folders) and ``rules`` limits it
+    to some rule ids. One finding per distinct set of key role entities.
+    """
+    source = as_backend(graph)
+    as_of_date = parse_as_of(as_of)
+    min_status = check_min_status(min_status)
+    selected = select_rules(load_rules() if pack is None else pack, rules)
+    if source.name == "memory":
+        states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)
+    else:
+        states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
+    context = _Context(states, control)
+    candidates_by_rule = []
+    for rule, rows in rows_by_rule:
+        candidates: dict[tuple, _Candidate] = {}
+        for bound in rows:
+            candidate = context.candidate(rule, bound)
+            if candidate is None:
+                continue
+            key = tuple(bound[role] for role in rule.key)
+            if key not in candidates or candidate.sort_key < candidates[key].sort_key:
+                candidates[key] = candidate
+        candidates_by_rule.append((rule, list(candidates.values())))
+    details = _Details(source, [c for _, group in candidates_by_rule for c in group], min_status)
+    findings = [details.finding(rule, candidate) for rule, group in candidates_by_rule for candidate in group]
+    return sorted(
+        findings,
+        key=lambda f: (
+            SEVERITY_ORDER.index(f.severity),
+            f.rule,
+            [e.label.casefold() for e in f.entities.values()],
+            [e.iri for e in f.entities.values()],
+        ),
+    )
+
+
+def _run_on_derived_copy(source, rules, as_of, min_status):
+    """Read every claim into Python, derive the edges there and run rdflib on them.
+
+    For rdflib graphs, whose engine is slow on the data itself but reads
+    claims quickly through the graph API.
+    """
+    states = claim_states(source, as_of=as_of, min_status=min_status)
+    control = ControlGraph(states)
+    derived = derive_facts(states, control)
+    agents = {node for state in states for node in (state.subject, state.object) if node}
+    # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
+    derived += [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
+    graph = derived_graph(derived)
+    return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(rule.prepared or rule.query)]) for rule in rules]
+
+
+def _run_in_store(source, rules, as_of, min_status):
+    """Let the store derive the edges and run the rules on them in a small Oxigraph store.
+
+    For Oxigraph (store to store) and endpoints (the server CONSTRUCTs, kg
+    loads the answer). Only the control claims come to Python (for the closure
+    and the chains), while the store CONSTRUCTs the other edges; the claims
+    behind the rows are read afterwards, for the evidence only. Oxigraph and
+    HTTP release the GIL, so their work and Python's overlap on two threads.
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        edges = pool.submit(source.constructed, in_store_edge_queries(as_of, min_status))
+        control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
+        control = ControlGraph(control_states)
+        derived = edges.result()
+        derived.add_triples(closure_edges(control))
+        rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
+    evidence = claim_states(source, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
+    return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
+
+
+def _bindings(row: dict) -> dict:
+    return {str(var): value for var, value in row.items() if value is not None}
+
+
+def _select_bindings(source, query: str) -> list[dict]:
+    names, rows = source.select(query)
+    return [{name: value for name, value in zip(names, row) if value is not None} for row in rows]
+
+
+def _evidence_pairs(rows_by_rule) -> dict:
+    """For each claim class but Control (all read already), the (subject, object) pairs the rows' evidence names."""
+    pairs: dict = {}
+    control = KG.Control
+    for rule, rows in rows_by_rule:
+        specs = [parse_spec(choice) for slot in rule.evidence for choice in slot if chain_ends(choice) is None]
+        for bound in rows:
+            for cls, first_role, second_role, symmetric in specs:
+                first, second = bound.get(first_role), bound.get(second_role)
+                if first is None or second is None or cls == control:
+                    continue
+                found = pairs.setdefault(cls, set())
+                found.add((first, second))
+                if symmetric:
+                    found.add((second, first))
+    return pairs
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sort_key: tuple  # fewest control links, then controller IRI, strongest evidence, claim IRIs
+    bound: dict  # query variable -> RDF term
+    states: tuple  # evidence claim states in reading order
+    chains: dict  # "a>b" -> IRIs of the intermediaries between a and b
+
+
+class _Context:
+    """Claims by the edge they stand behind, to attach evidence to query rows."""
+
+    def __init__(self, states, control):
+        self.control = control
+        self.equivalents: dict[tuple, list] = {}
+        rank, rivalry = {name: index for index, name in enumerate(STATUS_ORDER)}, KG.Rivalry
+        for state in sorted(states, key=lambda s: (-rank[s.status], str(s.iri))):
+            ends = (state.subject, state.object)
+            self.equivalents.setdefault((state.cls, frozenset(ends) if state.cls == rivalry else ends), []).append(state)
+
+    def claim_for(self, spec: str, bound: dict):
+        """The best-supported claim behind an edge, for an evidence item like ``Rivalry(a,b)``.
+
+        Claims in force come first, then claims only begun (a past affiliation),
+        each by strongest status, then IRI; duplicates thus collapse into one.
+        """
+        cls, first_role, second_role, symmetric = parse_spec(spec)
+        first, second = bound.get(first_role), bound.get(second_role)
+        ends = frozenset((first, second)) if symmetric else (first, second)
+        states = self.equivalents.get((cls, ends), [])
+        return next((state for state in states if state.holds), None) or next((s for s in states if s.begun), None)
+
+    def candidate(self, rule: Rule, bound: dict) -> _Candidate | None:
+        """Evidence for one query row, or None if a claim or chain behind it is missing."""
+        evidence, links, chains = [], 0, {}
+        for slot in rule.evidence:
+            for choice in slot:
+                ends = chain_ends(choice)
+                if ends is not None:
+                    start, goal = (bound.get(name) for name in ends)
+                    chain = self.control.chain(start, goal) if start is not None and goal is not None else None
+                    if chain is None:
+                        continue
+                    evidence.extend(chain)
+                    links += len(chain)
+                    chains[choice] = [state.object for state in chain[:-1]]
+                    break
+                state = self.claim_for(choice, bound)
+                if state is not None:
+                    evidence.append(state)
+                    break
+            else:
+                return None
+        unique = list(dict.fromkeys(evidence))
+        weakest = min((status_rank(state.status) for state in unique), default=0)
+        controller = str(bound.get("controller") or "")
+        sort_key = (links, controller, -weakest, tuple(str(state.iri) for state in unique))
+        return _Candidate(sort_key, bound, tuple(unique), chains)
+
+
+class _Details:
+    """Labels and sources of everything the findings mention, fetched in two queries."""
+
+    def __init__(self, source, candidates, min_status: str):
+        claims = {state.iri for c in candidates for state in c.states}
+        nodes = {v for c in candidates for v in c.bound.values()} | {
+            n for c in candidates for s in c.states for n in (s.subject, s.object)
+        } | {n for c in candidates for hops in c.chains.values() for n in hops}
+        self.labels = source.labels(nodes)
+        self.entities: dict = {}
+        self.sources: dict = {}
+        minimum = status_rank(min_status)
+        for claim, source_iri, status_iri, title in source.attestations(claims):
+            status = STATUS_NAMES.get(status_iri)
+            if status is None or status == "denied" or status_rank(status) < minimum:
+                continue
+            self.sources.setdefault(claim, set()).add(SourceRef(iri=str(source_iri), title=str(title) if title else None))
+
+    def entity(self, node) -> EntityRef:
+        entity = self.entities.get(node)
+        if entity is None:
+            entity = self.entities[node] = EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))
+        return entity
+
+    def finding(self, rule: Rule, candidate: _Candidate) -> Finding:
+        evidence = tuple(
+            Evidence(
+                claim=str(state.iri),
+                type=local_name(state.cls),
+                subject=self.entity(state.subject),
+                object=self.entity(state.object),
+                start=state.start,
+                end=state.end,
+                status=state.status,
+                sources=tuple(sorted(self.sources.get(state.iri, ()), key=lambda s: (s.iri, s.title or ""))),
+            )
+            for state in candidate.states
+        )
+        entities = {role: self.entity(candidate.bound[role]) for role in rule.roles if candidate.bound.get(role) is not None}
+        return Finding(
+            rule=rule.id,
+            title=rule.title,
+            severity=rule.severity,
+            status=min((e.status for e in evidence), key=status_rank, default="confirmed"),
+            entities=entities,
+            explanation=explain(
+                rule,
+                entities,
+                evidence,
+                {chain: [self.entity(node).label for node in nodes] for chain, nodes in candidate.chains.items()},
+            ),
+            evidence=evidence,
+        )

@@ -1,0 +1,88 @@
+"""One readable sentence per finding: from the rule's ``explain:`` template, or a registered explainer.
+
+A template names roles as ``{role}`` (the entity's label) and control chains as
+``{a>b}`` (" (through X, Y)" when the chain passes through other agents, else
+nothing). The few bundled rules whose sentence depends on which roles coincide
+(a supplier that is itself the rival) have a Python explainer in
+``EXPLAINERS``; it applies to the bundled rule only, never to a user's rule
+that takes its id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from kg.conflicts.model import EntityRef
+from kg.conflicts.pack import BUNDLED, Rule
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def explain(rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[str, list[str]] | None = None) -> str:
+    """One readable sentence saying why the finding matters.
+
+    ``chains`` maps an evidence chain such as ``controller>supplier`` to the
+    labels of the intermediaries it passes through.
+    """
+    names = {role: entity.label for role, entity in entities.items()}
+
+    def via(chain: str) -> str:
+        hops = (chains or {}).get(chain) or []
+        return f" (through {', '.join(hops)})" if hops else ""
+
+    explainer = EXPLAINERS.get(rule.id) if rule.origin == BUNDLED else None
+    if explainer is not None:
+        return explainer(names, entities, evidence, via)
+    if rule.explain:
+        return _PLACEHOLDER.sub(lambda match: names.get(match.group(1), "") if ">" not in match.group(1) else via(match.group(1)), rule.explain)
+    roles = ", ".join(f"{role} {name}" for role, name in names.items())
+    return f"{rule.title}: {roles}."
+
+
+def _competitor_controlled_supplier(n, ent, ev, via) -> str:
+    customer, supplier, controller, rival = n["customer"], n["supplier"], n["controller"], n["rival"]
+    if ent["supplier"].iri == ent["rival"].iri:
+        if ent["controller"].iri == ent["supplier"].iri:
+            return f"{customer} buys compute from {supplier}, which is itself a rival of {customer}."
+        return f"{customer} buys compute from {supplier}, a rival of {customer} controlled by {controller}."
+    if ent["controller"].iri == ent["supplier"].iri:
+        return f"{customer} buys compute from {supplier}, which also controls {rival}{via('controller>rival')}, a rival of {customer}."
+    if ent["controller"].iri == ent["rival"].iri:
+        return f"{customer} buys compute from {supplier}, which its rival {rival} controls{via('controller>supplier')}."
+    return (
+        f"{customer} buys compute from {supplier}, which {controller} controls{via('controller>supplier')}, "
+        f"while {controller} also controls {rival}{via('controller>rival')}, a rival of {customer}."
+    )
+
+
+def _investor_supplier_overlap(n, ent, ev, via) -> str:
+    if ent["investor"].iri == ent["supplier"].iri:
+        return f"{n['investor']} invests in {n['customer']} and also supplies its compute."
+    return (
+        f"{n['investor']} invests in {n['customer']} and controls {n['supplier']}{via('investor>supplier')}, "
+        f"which supplies {n['customer']}'s compute."
+    )
+
+
+def _investor_controls_rival(n, ent, ev, via) -> str:
+    if ent["investor"].iri == ent["rival"].iri:
+        return f"{n['investor']} invests in its own rival {n['investee']}."
+    return f"{n['investor']} invests in {n['investee']} and controls {n['rival']}{via('investor>rival')}, a rival of {n['investee']}."
+
+
+def _founder_defection(n, ent, ev, via) -> str:
+    person, former, rival = ent["person"].iri, ent["former"].iri, ent["rival"].iri
+    tie = "founded" if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == former for e in ev) else "worked for"
+    founded = any(e.type == "Founding" and e.subject.iri == person and e.object.iri == rival for e in ev)
+    link = f"founded {n['rival']}" if founded else f"controls {n['rival']}{via('person>rival')}"
+    return f"{n['person']} {tie} {n['former']}, departed it, and {link}, a rival of {n['former']}."
+
+
+#: Explanations a template cannot give (they depend on which roles coincide), by bundled rule id.
+EXPLAINERS: dict[str, Callable] = {
+    "competitor-controlled-supplier": _competitor_controlled_supplier,
+    "investor-supplier-overlap": _investor_supplier_overlap,
+    "investor-controls-rival": _investor_controls_rival,
+    "founder-defection": _founder_defection,
+}

@@ -1,0 +1,46 @@
+"""What a finding is: the rule that fired, the entities in their roles, the explanation and its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    id: str  # what a user types: "anthropic", or the full IRI outside kg's data namespace
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    iri: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One claim on a finding's path, as the reader checks it."""
+
+    claim: str  # IRI of the claim node
+    type: str  # claim class local name: ComputeContract, Control, Rivalry, ...
+    subject: EntityRef
+    object: EntityRef
+    start: str | None
+    end: str | None
+    status: str  # strongest non-denied status among its attestations
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    title: str
+    severity: str  # high, medium or low
+    status: str  # the weakest status among the evidence
+    entities: dict[str, EntityRef]  # role -> entity
+    explanation: str
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict:
+        return asdict(self)

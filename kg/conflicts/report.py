@@ -1,0 +1,97 @@
+"""Findings as people and programs read them: a table, Markdown, CSV, or the JSON document of DESIGN section 4."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import textwrap
+
+from kg.conflicts.model import Evidence, Finding
+from kg.vocab import CLAIM_TYPES, KG
+
+
+def findings_document(findings: list[Finding], *, as_of, min_status: str) -> dict:
+    """The ``--format json`` document (DESIGN section 4)."""
+    return {"as_of": str(as_of), "min_status": min_status, "findings": [f.to_dict() for f in findings]}
+
+
+def format_findings(findings: list[Finding], output_format: str, *, as_of, min_status: str, width: int = 100) -> str:
+    """Findings as ``table`` (grouped by rule, most severe first), ``json``, ``md`` or ``csv``."""
+    if output_format == "json":
+        return json.dumps(findings_document(findings, as_of=as_of, min_status=min_status), indent=2, ensure_ascii=False)
+    if output_format == "csv":
+        return _findings_csv(findings)
+    if output_format == "md":
+        return _findings_markdown(findings, as_of=as_of, min_status=min_status)
+    return _findings_text(findings, as_of=as_of, min_status=min_status, width=width)
+
+
+def _evidence_line(evidence: Evidence) -> str:
+    verb = CLAIM_TYPES[KG[evidence.type]].verb
+    dates = ""
+    if evidence.type in ("Founding", "Departure"):
+        dates = f", {evidence.start}" if evidence.start else ""  # events have a date, not a span
+    elif evidence.start or evidence.end:
+        dates = f", {evidence.start or '…'}–{evidence.end or '…'}"
+    sources = "; ".join(source.title or source.iri for source in evidence.sources) or "no source"
+    return f"{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{dates}] — {sources}"
+
+
+def _grouped(findings: list[Finding]):
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.rule, []).append(finding)
+    return groups.items()
+
+
+def _findings_text(findings, *, as_of, min_status, width) -> str:
+    lines = [f"{len(findings)} finding(s) as of {as_of}, evidence at least {min_status}."]
+    for rule_id, group in _grouped(findings):
+        first = group[0]
+        lines += ["", f"{first.severity.upper()}  {rule_id}: {first.title} ({len(group)})", "─" * min(width, 100)]
+        for finding in group:
+            lines += textwrap.wrap(
+                f"[{finding.status}] {finding.explanation}", width=width, initial_indent="• ", subsequent_indent="  "
+            )
+            for evidence in finding.evidence:
+                lines += textwrap.wrap(_evidence_line(evidence), width=width, initial_indent="    - ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+def _findings_markdown(findings, *, as_of, min_status) -> str:
+    lines = [f"# Conflicts as of {as_of} (evidence at least {min_status})", "", f"{len(findings)} finding(s)."]
+    for rule_id, group in _grouped(findings):
+        first = group[0]
+        lines += ["", f"## {first.title} — `{rule_id}` ({first.severity})", ""]
+        for finding in group:
+            lines.append(f"- **{_md(finding.explanation)}** ({finding.status})")
+            for evidence in finding.evidence:
+                lines.append(f"  - {_md(_evidence_line(evidence))}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    # Names come from data: keep them from turning into markup.
+    for char in "\\`*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _findings_csv(findings) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["rule", "severity", "status", "entities", "explanation", "evidence", "sources"])
+    for finding in findings:
+        writer.writerow(
+            [
+                finding.rule,
+                finding.severity,
+                finding.status,
+                "; ".join(f"{role}={entity.id}" for role, entity in finding.entities.items()),
+                finding.explanation,
+                "; ".join(evidence.claim for evidence in finding.evidence),
+                "; ".join(dict.fromkeys(source.iri for evidence in finding.evidence for source in evidence.sources)),
+            ]
+        )
+    return buffer.getvalue().rstrip("\n")

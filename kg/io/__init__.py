@@ -1,0 +1,1 @@
+"""Readers and writers: formats, the folder walk, RDF files, spreadsheets, atomic output."""

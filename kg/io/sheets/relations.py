@@ -1,0 +1,232 @@
+"""relations.csv rows into claims: each cell checked against the format and the ontology."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from rdflib import RDF, RDFS, Literal, URIRef
+
+from kg.dates import date_bound, date_literal
+from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, parse_decimal
+from kg.io.sheets.spec import (
+    AMOUNT_PROPERTIES,
+    CAPACITY_CLASSES,
+    NATURES,
+    PROSE_LANGUAGE,
+    RELATIONS,
+    STAKE_CLASSES,
+    Relation,
+    is_id,
+    is_url,
+    text_source_iri,
+    word,
+)
+from kg.vocab import CLAIM, KG, STATUS_IRIS
+
+DEFAULT_STATUS = "reported"
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+class RelationChecker:
+    """Turns relations.csv rows into claims, reporting each bad cell."""
+
+    def __init__(self, entities: dict[str, Entity], sources: dict[str, Source], sheet: str,
+                 problems: Problems, *, entities_complete: bool) -> None:
+        self.entities, self.sources, self.sheet, self.problems = entities, sources, sheet, problems
+        self.entities_complete = entities_complete
+        self.cited: dict[URIRef, Source] = {}
+        self.ranges, self.supers, _, self.labels = ontology_terms()
+
+    def claims(self, rows: list[Row]) -> list[Claim]:
+        by_id: dict[str, Claim] = {}
+        unnamed: list[tuple[str, Claim]] = []
+        for row in rows:
+            claim = self._claim(row)
+            attestation = self._attestation(row)
+            if claim is None or attestation is None:
+                continue
+            claim_id = row["id"]
+            if not claim_id:
+                unnamed.append((self._base_id(row, claim.relation), claim))
+                claim.attestations.append(attestation)
+            elif not is_id(claim_id):
+                self.problems.add(row, "id", "a claim id is letters, digits, '-', '_' or '.' with no spaces")
+            elif claim_id in by_id:
+                first = by_id[claim_id]
+                if first.triples != claim.triples:
+                    self.problems.add(row, "id", f"claim id used on line {first.row.line} for a different claim; "
+                                      "rows sharing an id differ only in source, source_line and status")
+                else:
+                    first.attestations.append(attestation)
+            else:
+                claim.iri = CLAIM[claim_id]
+                claim.attestations.append(attestation)
+                by_id[claim_id] = claim
+        # Rows without an id get subject-relation-object, and -2, -3 ... for repeats, in row order.
+        taken = set(by_id)
+        for base, claim in unnamed:
+            claim_id, number = base, 1
+            while claim_id in taken:
+                number += 1
+                claim_id = f"{base}-{number}"
+            taken.add(claim_id)
+            claim.iri = CLAIM[claim_id]
+        return [*by_id.values(), *(claim for _, claim in unnamed)]
+
+    @staticmethod
+    def _base_id(row: Row, relation: Relation) -> str:
+        if relation.reverse:  # subsidiary_of is named as the control it states
+            return f"{row['object']}-controls-{row['subject']}"
+        return f"{row['subject']}-{relation.name.replace('_', '-')}-{row['object']}"
+
+    def _claim(self, row: Row) -> Claim | None:
+        relation = RELATIONS.get(word(row["relation"]))
+        if relation is None:
+            self.problems.add(row, "relation", f"unknown relation; expected one of {', '.join(RELATIONS)}")
+        claim_type = relation.claim_type if relation else None
+        cls = claim_type.cls if claim_type else None
+        pairs: set[tuple[URIRef, object]] = set()
+        agents = {column: self._agent(row, column) for column in ("subject", "object")}
+        if relation is not None:
+            # subsidiary_of reads object-controls-subject: its object plays the controller.
+            columns = ("object", "subject") if relation.reverse else ("subject", "object")
+            for column, role in zip(columns, (claim_type.subject_role, claim_type.object_role)):
+                entity = agents[column]
+                if entity is not None:
+                    self._check_role(row, column, entity, role, relation)
+                    pairs.add((role, entity.iri))
+            pairs.add((RDF.type, cls))
+        if row["subject"] and row["subject"] == row["object"]:
+            self.problems.add(row, "object", "subject and object are the same entity")
+        pairs |= self._dates(row)
+        pairs |= self._money(row, cls)
+        pairs |= self._nature(row, relation)
+        if row["note"]:
+            pairs.add((RDFS.comment, Literal(row["note"], lang=PROSE_LANGUAGE)))
+        if relation is None:
+            return None
+        return Claim(None, row, relation, frozenset(pairs))
+
+    def _agent(self, row: Row, column: str) -> Entity | None:
+        entity_id = row[column]
+        if not entity_id:
+            self.problems.add(row, column, f"missing {column}")
+            return None
+        entity = self.entities.get(entity_id)
+        if entity is None and self.entities_complete:
+            self.problems.add(row, column, "unknown id; not in entities.csv")
+        return entity
+
+    def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
+        needed = self.ranges[role]
+        if needed is None or not entity.types:
+            return
+        if not any(needed in self.supers[t] for t in entity.types):
+            kinds = "; ".join(t.rsplit("#", 1)[-1] for t in map(str, entity.types))
+            self.problems.add(
+                row, column,
+                f"a {kinds} cannot be the {self.labels[role]} of {relation.name}: it must be a kg {self.labels[needed]}",
+            )
+
+    def _dates(self, row: Row) -> set:
+        pairs = set()
+        valid = 0
+        for column, prop in (("start", KG.startDate), ("end", KG.endDate)):
+            if row[column]:
+                literal = date_literal(row[column])
+                if literal is None:
+                    self.problems.add(row, column, "not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+                else:
+                    pairs.add((prop, literal))
+                    valid += 1
+        if valid == 2:
+            if date_bound(row["end"], end=True) < date_bound(row["start"], end=False):
+                self.problems.add(row, "end", f"end date is before the start date {row['start']}")
+        return pairs
+
+    def _money(self, row: Row, cls: URIRef | None) -> set:
+        pairs = set()
+        checks = (
+            ("amount", AMOUNT_PROPERTIES.get(cls), AMOUNT_PROPERTIES, None),
+            ("stake", KG.stake if cls in STAKE_CLASSES else None, STAKE_CLASSES, Decimal(100)),
+            ("capacity_mw", KG.capacityMW if cls in CAPACITY_CLASSES else None, CAPACITY_CLASSES, None),
+        )
+        for column, prop, allowed, maximum in checks:
+            if not row[column]:
+                continue
+            literal = parse_decimal(row[column])
+            if literal is None:
+                self.problems.add(row, column, "not a number")
+                continue
+            value = Decimal(str(literal))
+            if value < 0:
+                self.problems.add(row, column, f"{column} must not be negative")
+            elif maximum is not None and value > maximum:
+                self.problems.add(row, column, "stake is a percentage from 0 to 100")
+            elif cls is not None and prop is None:
+                self.problems.add(row, column, f"{column} applies only to {_relation_names(allowed)}", row[column])
+            elif prop is not None:
+                pairs.add((prop, literal))
+        currency = row["currency"]
+        if currency:
+            if not _CURRENCY.match(currency):
+                self.problems.add(row, "currency", "a currency is a three-letter ISO 4217 code such as USD")
+            elif not row["amount"]:
+                self.problems.add(row, "currency", "a currency needs an amount")
+            else:
+                pairs.add((KG.currency, Literal(currency.upper())))
+        return pairs
+
+    def _nature(self, row: Row, relation: Relation | None) -> set:
+        text = row["nature"] or (relation.fixed_nature if relation else "") or ""
+        if relation is None or not text:
+            return set()
+        cls = relation.claim_type.cls
+        nature = NATURES.get(cls)
+        if nature is None:
+            self.problems.add(row, "nature", f"{relation.name} takes no nature")
+            return set()
+        if nature.terms is None:
+            return {(nature.prop, Literal(text))}
+        allowed = [relation.fixed_nature] if relation.fixed_nature else list(nature.terms)
+        if word(text) not in allowed:
+            self.problems.add(row, "nature", f"unknown nature for {relation.name}; expected one of {', '.join(allowed)}")
+            return set()
+        return {(nature.prop, nature.terms[word(text)])}
+
+    def _attestation(self, row: Row) -> Attestation | None:
+        status = STATUS_IRIS.get(word(row["status"] or DEFAULT_STATUS))
+        if status is None:
+            self.problems.add(row, "status", f"unknown status; expected one of {', '.join(STATUS_IRIS)}")
+        source_text, line_text = row["source"], row["source_line"]
+        given_line = int(line_text) if line_text.isascii() and line_text.isdigit() and int(line_text) > 0 else None
+        if line_text and not source_text:
+            self.problems.add(row, "source_line", "a source line needs a source")
+        elif line_text and given_line is None:
+            self.problems.add(row, "source_line", "a source line is a whole number from 1")
+        # A row without a source cites itself: the sheet, at the row's own line.
+        line = given_line if source_text else row.line
+        if not source_text:
+            source = self._cite(text_source_iri(self.sheet), self.sheet)
+        elif source_text in self.sources:
+            source = self.sources[source_text].iri
+        elif source_text.lower().startswith(("http://", "https://")):
+            if not is_url(source_text):
+                self.problems.add(row, "source", "not a valid URL (spaces or <>\"{}|\\^` in it?)")
+                return None
+            source = self._cite(URIRef(source_text), "")
+        else:
+            source = self._cite(text_source_iri(source_text), source_text)
+        if status is None:
+            return None
+        return Attestation(source, status, line)
+
+    def _cite(self, iri: URIRef, title: str) -> URIRef:
+        """A source named in a row rather than in sources.csv: a URL, or a title (the sheet's own, when blank)."""
+        self.cited.setdefault(iri, Source(iri, title, ""))
+        return iri
+
+
+def _relation_names(classes) -> str:
+    return ", ".join(r.name for r in RELATIONS.values() if r.claim_type.cls in classes)

@@ -1,0 +1,139 @@
+"""The spreadsheet format of DESIGN section 5: the files, their columns, the relation words.
+
+``kg.io.sheets.read`` reads this format and ``kg.io.sheets.write`` writes it,
+both from the tables in this module, so that what one writes the other reads
+back to the same graph (an isomorphic one: ``rdflib.compare.isomorphic``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from rdflib import URIRef
+
+from kg.vocab import AGENT_TYPE_NAMES, CLAIM_TYPES, KG, SOURCE, ClaimType
+
+#: Free text written as prose (descriptions, notes, source titles) is English, as in the bundled data.
+PROSE_LANGUAGE = "en"
+#: A row whose first cell starts with this is a comment (the template's example row).
+COMMENT_MARK = "#"
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One CSV file of the folder: its columns in the order kg writes them, and those it needs."""
+
+    file: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+ENTITY_SHEET = SheetSpec(
+    "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage"), ("id", "name", "type")
+)
+# `id` and `source_line` extend DESIGN section 5: they let an exported graph come back
+# unchanged (claim IRIs, several sources of one claim, sheet rows cited as sources).
+RELATION_SHEET = SheetSpec(
+    "relations.csv",
+    (
+        "id", "subject", "relation", "object", "start", "end", "status", "source", "source_line",
+        "amount", "currency", "stake", "capacity_mw", "nature", "note",
+    ),
+    ("subject", "relation", "object"),
+)
+# Optional third file (an extension of section 5): sources with a title and a note.
+SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "note"), ("id",))
+SHEETS = (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)
+
+#: The entity types of section 5, in the order kg writes them.
+AGENT_TYPES: dict[str, URIRef] = {name: KG[name] for name in AGENT_TYPE_NAMES}
+TYPE_NAME_OF = {iri: name for name, iri in AGENT_TYPES.items()}
+
+
+class Nature(NamedTuple):
+    """What the `nature` column means for one claim type."""
+
+    prop: URIRef
+    terms: dict[str, URIRef] | None  # the allowed words; None: free text, kept as written
+
+
+NATURES: dict[URIRef, Nature] = {
+    KG.Control: Nature(
+        KG.controlBasis,
+        {
+            "shareholding": KG.Shareholding,
+            "voting_rights": KG.VotingRights,
+            "board_appointment": KG.BoardAppointment,
+            "other_influence": KG.OtherInfluence,
+        },
+    ),
+    KG.Rivalry: Nature(KG.rivalryKind, {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}),
+    KG.Departure: Nature(KG.departureManner, {"amicable": KG.Amicable, "acrimonious": KG.Acrimonious}),
+    KG.Affiliation: Nature(KG.roleTitle, None),
+    KG.ComputeContract: Nature(KG.accelerator, None),
+}
+#: Where the `amount` column goes: an investment's amount or a compute contract's value.
+AMOUNT_PROPERTIES = {KG.Investment: KG.amount, KG.ComputeContract: KG.contractValue}
+STAKE_CLASSES = {KG.Investment}
+CAPACITY_CLASSES = {KG.ComputeContract}
+
+
+class Relation(NamedTuple):
+    """A `relation` word of relations.csv and the claim it makes."""
+
+    name: str
+    claim_type: ClaimType
+    reverse: bool = False  # subsidiary_of: the object is the controller
+    fixed_nature: str | None = None  # feuds_with is always a personal rivalry
+
+
+RELATIONS: dict[str, Relation] = {
+    relation.name: relation
+    for relation in (
+        Relation("founded", CLAIM_TYPES[KG.Founding]),
+        Relation("controls", CLAIM_TYPES[KG.Control]),
+        Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True),
+        Relation("invests_in", CLAIM_TYPES[KG.Investment]),
+        Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
+        Relation("competes_with", CLAIM_TYPES[KG.Rivalry]),
+        Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], fixed_nature="personal"),
+        Relation("works_for", CLAIM_TYPES[KG.Affiliation]),
+        Relation("departed", CLAIM_TYPES[KG.Departure]),
+    )
+}
+
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def is_id(text: str) -> bool:
+    """An id kg can put after a namespace: letters, digits, '-', '_' and '.' (no spaces)."""
+    return bool(_ID.match(text))
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text))
+
+
+def word(text: str) -> str:
+    """A relation, nature or status word as kg compares it: any case, '-' or ' ' for '_'."""
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def text_source_iri(title: str) -> URIRef:
+    """The source a free-text `source` cell names: readable slug plus a hash of the exact text.
+
+    The hash keeps two titles that slug alike ("Reuters", "REUTERS") apart.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-") or "source"
+    digest = hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+    return SOURCE[f"{slug}-{digest}"]
+
+
+def sheet_title(folder: Path) -> str:
+    """The title of the source that rows without a `source` cite: the folder and file name."""
+    return f"{folder.resolve().name}/{RELATION_SHEET.file}"

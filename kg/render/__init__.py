@@ -1,0 +1,1 @@
+"""Rendering: the interactive HTML graph, plots and the ontology reference, in one palette."""

@@ -1,0 +1,107 @@
+"""``kg viz``: the graph as one interactive HTML page that works offline and runs no data.
+
+The page loads nothing from the network and is the same, byte for byte, for
+the same input: nodes and edges are sorted, layouts are seeded, and nothing
+depends on the clock. ``kg.render.view`` chooses what is drawn,
+``kg.render.page`` writes the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from rdflib import Graph
+
+from kg.errors import InputError
+from kg.io.atomic import write_atomically
+from kg.render.page import html_page
+from kg.render.view import DEFAULT_MAX_NODES, build_view
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kg.conflicts.model import Finding
+
+
+@dataclass(frozen=True)
+class VizSummary:
+    """What a drawing holds and what it left out (the CLI prints it)."""
+
+    nodes: int
+    edges: int
+    findings: int
+    agents_total: int
+    claims_total: int
+    notes: tuple[str, ...] = ()
+
+
+
+def render_html(
+    graph: Graph,
+    *,
+    focus: str | None = None,
+    depth: int = 2,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    collapse_hubs: int | None = None,
+    conflicts: bool = True,
+    findings: Sequence["Finding"] | None = None,
+    as_of: str | None = None,
+    min_status: str = "rumored",
+    title: str = "kg — AI compute graph",
+) -> str:
+    """The page as a string: for notebooks, web apps and ``write_html``.
+
+    ``findings`` lets a caller reuse findings it already has; otherwise they are
+    computed with ``as_of`` and ``min_status`` unless ``conflicts`` is false.
+    """
+    html, _ = _render(graph, **_options(locals()))
+    return html
+
+
+def write_html(graph: Graph, path: str | Path, **options) -> VizSummary:
+    """Write the page to ``path``; an existing file is replaced only once the new one is complete.
+
+    Takes the keyword options of ``render_html``.
+    """
+    path = Path(path)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist")
+    html, summary = _render(graph, **options)
+    write_atomically(path, html.encode("utf-8"))
+    return summary
+
+
+def show(graph: Graph, *, height: int = 650, **options):
+    """Display the page inline in Jupyter, isolated in a sandboxed iframe; writes no file.
+
+    The iframe's ``srcdoc`` holds the whole page and ``sandbox="allow-scripts"``
+    keeps its scripts away from the notebook's own page and cookies.
+    """
+    import html as html_lib
+
+    from IPython.display import HTML
+
+    page = render_html(graph, **options)
+    return HTML(  # the <div> keeps IPython from suggesting its IFrame, which needs a URL
+        f'<div><iframe srcdoc="{html_lib.escape(page, quote=True)}" sandbox="allow-scripts" '
+        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd" title="kg graph"></iframe></div>'
+    )
+
+
+
+def _options(local_vars: dict) -> dict:
+    return {k: v for k, v in local_vars.items() if k != "graph"}
+
+
+def _render(graph: Graph, **options) -> tuple[str, VizSummary]:
+    view = build_view(graph, **{k: v for k, v in options.items() if k != "title"})
+    html = html_page(view, title=options.get("title", "kg — AI compute graph"))
+    summary = VizSummary(
+        nodes=len(view.agents) + len(view.collapsed),
+        edges=len(view.claims),
+        findings=len(view.findings),
+        agents_total=view.agents_total,
+        claims_total=view.claims_total,
+        notes=tuple(view.notes),
+    )
+    return html, summary

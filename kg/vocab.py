@@ -1,0 +1,96 @@
+"""Every IRI kg mints or reads, and the ontology's terms the code relies on, defined once.
+
+Data, queries and code agree because they all take their namespaces, claim
+types and statuses from here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS
+
+ONTOLOGY_IRI = "https://w3id.org/ai-compute-kg/ontology"
+KG = Namespace(ONTOLOGY_IRI + "#")
+#: The derived vocabulary the conflict rules read (kg.derive computes it; never mixed into data).
+KGR = Namespace("https://w3id.org/ai-compute-kg/derived#")
+#: Entities are ``DATA + id``; claims ``CLAIM + slug``; sources ``SOURCE + slug``.
+DATA = Namespace("https://w3id.org/ai-compute-kg/data/")
+CLAIM = Namespace(str(DATA) + "claim/")
+SOURCE = Namespace(str(DATA) + "source/")
+#: The published address of kg's JSON-LD context; resolved to the bundled file, never fetched.
+CONTEXT_IRI = "https://w3id.org/ai-compute-kg/context.jsonld"
+#: Where blank nodes pushed to a server get their IRIs (what rdflib's skolemize gives).
+GENID = "https://w3id.org/ai-compute-kg/genid/"
+
+#: The named graphs kg keeps apart from the user's data in a store.
+ONTOLOGY_GRAPH = "urn:kg:ontology"
+DERIVED_GRAPH = "urn:kg:derived"
+
+DCTERMS_TITLE = DCTERMS.title
+DCTERMS_DESCRIPTION = DCTERMS.description
+
+PREFIXES = {
+    "kg": KG,
+    "kgd": DATA,
+    "claim": CLAIM,
+    "src": SOURCE,
+}
+#: The prefixes a query may use without declaring them (kg's own and the W3C ones).
+QUERY_PREFIXES = {
+    **{prefix: str(namespace) for prefix, namespace in PREFIXES.items()},
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+
+
+def bind_prefixes(graph) -> None:
+    """Give a graph kg's prefixes so its serializations read well."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    graph.bind("dcterms", "http://purl.org/dc/terms/")
+
+
+class ClaimType(NamedTuple):
+    """A claim class with its two roles: who does it (subject) to whom (object)."""
+
+    cls: URIRef
+    subject_role: URIRef
+    object_role: URIRef
+    verb: str  # reads "subject VERB object" in explanations
+
+
+CLAIM_TYPES = {
+    KG.Founding: ClaimType(KG.Founding, KG.founder, KG.foundedOrganization, "founded"),
+    KG.Control: ClaimType(KG.Control, KG.controller, KG.controlledEntity, "controls"),
+    KG.Investment: ClaimType(KG.Investment, KG.investor, KG.investee, "invests in"),
+    KG.ComputeContract: ClaimType(KG.ComputeContract, KG.customer, KG.supplier, "buys compute from"),
+    KG.Rivalry: ClaimType(KG.Rivalry, KG.partyA, KG.partyB, "competes with"),
+    KG.Affiliation: ClaimType(KG.Affiliation, KG.affiliate, KG.affiliatedOrganization, "works for"),
+    KG.Departure: ClaimType(KG.Departure, KG.departingAgent, KG.departedOrganization, "departed"),
+}
+#: Claims that happen on a date (and never end) rather than hold over a period.
+EVENT_TYPES = frozenset({KG.Founding, KG.Departure})
+
+#: Statuses from weakest to strongest; a denied claim is never evidence.
+STATUS_ORDER = ("denied", "rumored", "reported", "confirmed")
+STATUS_IRIS = {name: KG[name.capitalize()] for name in STATUS_ORDER}
+STATUS_NAMES = {iri: name for name, iri in STATUS_IRIS.items()}
+
+
+def status_rank(name: str) -> int:
+    return STATUS_ORDER.index(name)
+
+
+#: The agent types of the model, in the order kg writes them (spreadsheets, legends).
+AGENT_TYPE_NAMES = (
+    "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",
+    "LaunchProvider", "SatelliteOperator", "EnergyProvider", "SovereignWealthFund", "TelecomCompany",
+)
+#: Classes whose instances are agents, the ontology's root class included.
+AGENT_CLASSES = (KG.Agent, *(KG[name] for name in AGENT_TYPE_NAMES))
+#: Ontology individuals that are terms of the model (statuses, control bases...), not data.
+TERM_CLASS_NAMES = ("ClaimStatus", "ControlBasis", "RivalryKind", "DepartureManner")
