@@ -64,23 +64,23 @@ class ClaimState:
     end: str | None = None
 
 
-def claim_states(source, *, as_of: date, min_status: str, classes=None, pairs=None) -> list[ClaimState]:
+def claim_states(backend, *, as_of: date, min_status: str, classes=None, pairs=None) -> list[ClaimState]:
     """Every claim whose best non-denied attestation reaches ``min_status``, with its timing.
 
-    ``source`` is an rdflib graph or any backend; every backend answers the
+    ``backend`` is an rdflib graph or any backend; every backend answers the
     same claim rows, so every backend sees the same claims.
     ``classes`` limits the claim classes read; ``pairs`` (class -> (subject,
     object) pairs) reads only the claims between those agents, for evidence.
     """
-    source = as_backend(source)
+    backend = as_backend(backend)
     minimum = status_rank(min_status)
     states = []
     for cls in classes or CLAIM_TYPES:
         claim_type = CLAIM_TYPES[cls]
         if pairs is None:
-            rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
+            rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
         elif pairs.get(cls):
-            rows = source.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=pairs[cls])
+            rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=pairs[cls])
         else:
             continue
         states += _states_from_rows(cls, rows, as_of, minimum)

@@ -70,8 +70,8 @@ def parse_param(text: str, graph=None) -> tuple[str, URIRef | Literal]:
 
     VALUE is ``<iri>``, ``prefix:name`` with a kg prefix, an id from the data, a
     typed or quoted literal in Turtle syntax (``"2021"^^xsd:gYear``), a number,
-    or else a plain string literal. ``graph`` (an rdflib graph or a kg.store
-    source) tells ids from strings.
+    or else a plain string literal. ``graph`` (an rdflib graph or a backend)
+    tells ids from strings.
     """
     name, sep, value = text.partition("=")
     name = name.strip().lstrip("$?")
@@ -240,7 +240,7 @@ def _is_subject(graph, iri: URIRef) -> bool:
     return bool(rows)
 
 
-def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
+def bind_as_values(text: str, params: Iterable[str], backend=None) -> str:
     """``text`` with parameter values bound by a VALUES block, for Oxigraph and remote endpoints.
 
     Each value is parsed to an RDF term first and written in N-Triples syntax
@@ -249,7 +249,7 @@ def bind_as_values(text: str, params: Iterable[str], source=None) -> str:
     rdflib's initBindings (and Virtuoso refuses a trailing VALUES block on a
     variable the query does not select); trailing only where no group can take it.
     """
-    bound = [parse_param(p, source) for p in check_params(text, params)]
+    bound = [parse_param(p, backend) for p in check_params(text, params)]
     if not bound:
         return text
     names = " ".join(f"?{name}" for name, _ in bound)

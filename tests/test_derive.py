@@ -1,7 +1,7 @@
 """The Oxigraph path derives the rules' edges in SPARQL; it must read claims exactly as Python does.
 
-``kg.rules.claim_states`` (Python, for rdflib and endpoints) and
-``kg.rules.in_store_edge_queries`` (SPARQL, inside Oxigraph) are two readings
+``kg.derive.claim_states`` (Python, for rdflib and endpoints) and
+``kg.derive.in_store_edge_queries`` (SPARQL, inside Oxigraph) are two readings
 of the same claims. These tests throw awkward claims at both (partial, invalid
 and padded dates, several values where one is expected, denied and mixed
 statuses, as-of dates on the boundaries) and require the same edges and the

@@ -1,4 +1,4 @@
-"""kg.network and ``kg analyze``: hand-computed metrics on a fictional market, GraphML/GEXF round-trips."""
+"""kg.analysis.network and ``kg analyze``: hand-computed metrics on a fictional market, GraphML/GEXF round-trips."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""kg.plots: every picture renders headless and is saved to test-artifacts/ for a person to look at."""
+"""kg.render.plots: every picture renders headless and is saved to test-artifacts/ for a person to look at."""
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from rdflib import XSD, BNode, Graph, Literal, URIRef
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.backends.base import Backend, Rows
@@ -208,6 +207,8 @@ def _json(url: str, data: bytes) -> dict:
 
 def _projected(query: str) -> list[str]:
     """The variables a SELECT projects, in order (empty if it cannot be told)."""
+    from rdflib.plugins.sparql import prepareQuery  # 50 ms to import: only needed here, for endpoints
+
     try:
         return [str(v) for v in prepareQuery(query).algebra.get("PV", [])]
     except Exception:  # the server judges queries kg cannot parse

@@ -8,6 +8,7 @@ two at a time.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -312,8 +313,6 @@ class OxigraphBackend(Backend):
         queries run two at a time (Oxigraph releases the GIL). This store is only
         read, so a store on disk is never written by a read-only command.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         ox = oxigraph_module()
         target, dataset = OxigraphBackend(), self._data_dataset()
 

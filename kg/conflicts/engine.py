@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 from rdflib import RDF
@@ -35,14 +36,14 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     bundled pack; ``load_pack`` adds a user's folders) and ``rules`` limits it
     to some rule ids. One finding per distinct set of key role entities.
     """
-    source = as_backend(graph)
+    backend = as_backend(graph)
     as_of_date = parse_as_of(as_of)
     min_status = check_min_status(min_status)
     selected = select_rules(load_rules() if pack is None else pack, rules)
-    if source.name == "memory":
-        states, control, rows_by_rule = _run_on_derived_copy(source, selected, as_of_date, min_status)
+    if backend.name == "memory":
+        states, control, rows_by_rule = _run_on_derived_copy(backend, selected, as_of_date, min_status)
     else:
-        states, control, rows_by_rule = _run_in_store(source, selected, as_of_date, min_status)
+        states, control, rows_by_rule = _run_in_store(backend, selected, as_of_date, min_status)
     context = _Context(states, control)
     candidates_by_rule = []
     for rule, rows in rows_by_rule:
@@ -55,7 +56,7 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
             if key not in candidates or candidate.sort_key < candidates[key].sort_key:
                 candidates[key] = candidate
         candidates_by_rule.append((rule, list(candidates.values())))
-    details = _Details(source, [c for _, group in candidates_by_rule for c in group], min_status)
+    details = _Details(backend, [c for _, group in candidates_by_rule for c in group], min_status)
     findings = [details.finding(rule, candidate) for rule, group in candidates_by_rule for candidate in group]
     return sorted(
         findings,
@@ -68,23 +69,31 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     )
 
 
-def _run_on_derived_copy(source, rules, as_of, min_status):
+def _run_on_derived_copy(backend, rules, as_of, min_status):
     """Read every claim into Python, derive the edges there and run rdflib on them.
 
     For rdflib graphs, whose engine is slow on the data itself but reads
     claims quickly through the graph API.
     """
-    states = claim_states(source, as_of=as_of, min_status=min_status)
+    states = claim_states(backend, as_of=as_of, min_status=min_status)
     control = ControlGraph(states)
     derived = derive_facts(states, control)
     agents = {node for state in states for node in (state.subject, state.object) if node}
     # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
-    derived += [(agent, RDF.type, cls) for agent, cls in source.agent_types(agents)]
+    derived += [(agent, RDF.type, cls) for agent, cls in backend.agent_types(agents)]
     graph = derived_graph(derived)
-    return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(rule.prepared or rule.query)]) for rule in rules]
+    return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(_prepared(rule.query))]) for rule in rules]
 
 
-def _run_in_store(source, rules, as_of, min_status):
+@lru_cache(maxsize=64)
+def _prepared(text: str):
+    """rdflib's parse of a rule, made once a process (parsing costs more than running a rule on small graphs)."""
+    from rdflib.plugins.sparql import prepareQuery  # 50 ms to import: only the in-memory engine needs it
+
+    return prepareQuery(text)
+
+
+def _run_in_store(backend, rules, as_of, min_status):
     """Let the store derive the edges and run the rules on them in a small Oxigraph store.
 
     For Oxigraph (store to store) and endpoints (the server CONSTRUCTs, kg
@@ -94,13 +103,13 @@ def _run_in_store(source, rules, as_of, min_status):
     HTTP release the GIL, so their work and Python's overlap on two threads.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
-        edges = pool.submit(source.constructed, in_store_edge_queries(as_of, min_status))
-        control_states = claim_states(source, as_of=as_of, min_status=min_status, classes=[KG.Control])
+        edges = pool.submit(backend.constructed, in_store_edge_queries(as_of, min_status))
+        control_states = claim_states(backend, as_of=as_of, min_status=min_status, classes=[KG.Control])
         control = ControlGraph(control_states)
         derived = edges.result()
         derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
-    evidence = claim_states(source, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
+    evidence = claim_states(backend, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
     return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
 
 
@@ -108,8 +117,8 @@ def _bindings(row: dict) -> dict:
     return {str(var): value for var, value in row.items() if value is not None}
 
 
-def _select_bindings(source, query: str) -> list[dict]:
-    names, rows = source.select(query)
+def _select_bindings(backend, query: str) -> list[dict]:
+    names, rows = backend.select(query)
     return [{name: value for name, value in zip(names, row) if value is not None} for row in rows]
 
 
@@ -193,16 +202,16 @@ class _Context:
 class _Details:
     """Labels and sources of everything the findings mention, fetched in two queries."""
 
-    def __init__(self, source, candidates, min_status: str):
+    def __init__(self, backend, candidates, min_status: str):
         claims = {state.iri for c in candidates for state in c.states}
         nodes = {v for c in candidates for v in c.bound.values()} | {
             n for c in candidates for s in c.states for n in (s.subject, s.object)
         } | {n for c in candidates for hops in c.chains.values() for n in hops}
-        self.labels = source.labels(nodes)
+        self.labels = backend.labels(nodes)
         self.entities: dict = {}
         self.sources: dict = {}
         minimum = status_rank(min_status)
-        for claim, source_iri, status_iri, title in source.attestations(claims):
+        for claim, source_iri, status_iri, title in backend.attestations(claims):
             status = STATUS_NAMES.get(status_iri)
             if status is None or status == "denied" or status_rank(status) < minimum:
                 continue

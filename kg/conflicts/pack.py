@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
+import pyoxigraph
 from rdflib import URIRef
 
 from kg import resources
@@ -40,6 +41,7 @@ _ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CLAIM_SPEC = re.compile(r"([A-Za-z]+)\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
 _CHAIN_SPEC = re.compile(r"([A-Za-z_]\w*)>([A-Za-z_]\w*)")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_OXIGRAPH_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,6 @@ class Rule:
     explain: str = ""  # sentence template: {role} is the entity's label, {a>b} " (through X, Y)" or ""
     origin: str = BUNDLED  # "bundled", or the folder of a user's pack
     path: Path | None = field(default=None, compare=False)
-    prepared: object = field(default=None, compare=False, repr=False)  # rdflib's parsed query, reused in memory
 
 
 class ClaimSpec(NamedTuple):
@@ -203,7 +204,7 @@ class _Checker:
         for role in roles:
             if not _ROLE.fullmatch(role):
                 self.fail(self.line("roles"), f"role {role!r} is not a SPARQL variable name")
-        prepared, selected = self._query()
+        selected = self._query()
         missing = [role for role in roles if role not in selected]
         if missing:
             self.fail(self.line("roles"), f"role {missing[0]!r} is not a variable the query selects ({', '.join('?' + v for v in selected)})")
@@ -226,23 +227,23 @@ class _Checker:
             explain=self.value("explain"),
             origin=origin,
             path=self.path,
-            prepared=prepared,
         )
 
-    def _query(self):
-        """rdflib's parsed query and the variables it selects; a syntax error names its line in the file."""
-        from pyparsing import ParseException
-        from rdflib.plugins.sparql import prepareQuery
+    def _query(self) -> list[str]:
+        """The variables the query selects; a syntax error names its line in the file.
 
+        Oxigraph's parser checks the query: strict SPARQL 1.1, and quick enough to
+        check every rule each time a pack loads.
+        """
         try:
-            prepared = prepareQuery(self.text)
-        except ParseException as exc:
-            self.fail(exc.lineno, f"SPARQL syntax error at column {exc.col}: {' '.join(str(exc.msg).split())[:120]}")
-        except Exception as exc:  # rdflib raises many types for queries it cannot translate (an undeclared prefix)
-            self.fail(None, f"invalid SPARQL: {' '.join(str(exc).split())[:160]}")
-        if prepared.algebra.name != "SelectQuery":
+            solutions = pyoxigraph.Store().query(self.text)
+        except SyntaxError as exc:
+            found = _OXIGRAPH_ERROR.match(str(exc))
+            line, column, reason = (int(found.group(1)), found.group(2), found.group(3)) if found else (None, "?", str(exc))
+            self.fail(line, f"SPARQL syntax error at column {column}: {' '.join(reason.split())[:160]}")
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):
             self.fail(None, "a rule is a SELECT query")
-        return prepared, [str(variable) for variable in prepared.algebra.get("PV", [])]
+        return [variable.value for variable in solutions.variables]
 
     def _evidence(self, roles: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         slots = []

@@ -41,7 +41,6 @@ _QUALITIES = (
 )
 
 
-
 @dataclass
 class DrawnAgent:
     id: str
@@ -72,7 +71,6 @@ class View:
     agents_total: int = 0
     claims_total: int = 0
     collapsed: dict[str, tuple[str, list[DrawnAgent], list[DrawnClaim]]] = field(default_factory=dict)
-
 
 
 def build_view(

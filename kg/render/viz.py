@@ -35,7 +35,6 @@ class VizSummary:
     notes: tuple[str, ...] = ()
 
 
-
 def render_html(
     graph: Graph,
     *,
@@ -86,7 +85,6 @@ def show(graph: Graph, *, height: int = 650, **options):
         f'<div><iframe srcdoc="{html_lib.escape(page, quote=True)}" sandbox="allow-scripts" '
         f'style="width:100%;height:{int(height)}px;border:1px solid #ddd" title="kg graph"></iframe></div>'
     )
-
 
 
 def _options(local_vars: dict) -> dict:
