@@ -37,9 +37,34 @@ def test_folder_of_rdf_files_loads_every_file(tmp_path):
     assert len(load_graph([tmp_path], include_ontology=False)) == 2
 
 
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("graph.txt", "@prefix ex: <urn:ex#> .\nex:a ex:p ex:b .\n"),
+        ("graph.data", "<urn:ex#a> <urn:ex#p> <urn:ex#b> ."),
+        ("export", '{"@id": "urn:ex#a", "urn:ex#p": {"@id": "urn:ex#b"}}'),
+        ("graph.dat", "<?xml version='1.0'?>\n<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>"
+         "<rdf:Description rdf:about='urn:ex#a'><p xmlns='urn:ex#' rdf:resource='urn:ex#b'/></rdf:Description></rdf:RDF>"),
+    ],
+)
+def test_a_file_whose_extension_says_nothing_is_read_by_its_content(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    graph = load_graph([path], include_ontology=False)
+    assert len(graph) == 1 and str(next(iter(graph))[0]) == "urn:ex#a"
+
+
+def test_json_ld_that_states_nothing_is_an_empty_graph_not_an_error(tmp_path):
+    path = tmp_path / "empty.jsonld"
+    path.write_text('{"@context": {"ex": "urn:ex#"}}', encoding="utf-8")
+    assert len(load_graph([path], include_ontology=False)) == 0
+
+
 BAD_INPUTS = [
     ("missing.ttl", None, "no such file"),
-    ("graph.xyz", "<urn:a> <urn:p> <urn:b> .", "unknown file extension '.xyz'"),
+    ("graph.xyz", "id,name,type\nacme,Acme,Organization\n", "unknown file extension '.xyz'"),
+    ("statements.json", '[{"statementId": "s1", "recordType": "entity", "recordDetails": {"name": "A"}}]', "statements.json: JSON that is not JSON-LD"),
+    ("entities.csv", "id,name,type\n", "give the folder that holds entities.csv"),
     ("syntax.ttl", "<urn:a> <urn:p> <urn:b> .\n<urn:c> <urn:p> .\n", "syntax.ttl:2: not valid turtle"),
     ("prefix.ttl", "@prefix ex: <urn:ex#> .\n\nex:a ex:p nope:b .\n", "prefix.ttl:3: not valid turtle"),
     ("garbage.ttl", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "garbage.ttl"),

@@ -55,7 +55,7 @@ def format_of(path: str | Path) -> RdfFormat:
     found = format_by_suffix(path)
     if found is not None:
         return found
-    found = sniff(_head(Path(path)))
+    found = sniff(*_head(Path(path)))
     if found is not None:
         return found
     suffix = Path(path).suffix.lower()
@@ -89,16 +89,21 @@ _QUAD_LINE = re.compile(rf"{_TERM}\s+<[^<>\"\s]*>\s+{_TERM}\s+(?:<[^<>\"\s]*>|_:
 _TURTLE_START = re.compile(r"(@prefix|@base|prefix\s|base\s)", re.IGNORECASE)
 
 
-def _head(path: Path, size: int = 4096) -> bytes:
+def _head(path: Path, size: int = 4096) -> tuple[bytes, bool]:
+    """The first ``size`` bytes of a file, and whether they are the whole file."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(size)
+            head = handle.read(size + 1)
     except OSError:
-        return b""  # the reader reports an unreadable file with its reason
+        return b"", True  # the reader reports an unreadable file with its reason
+    return head[:size], len(head) <= size
 
 
-def sniff(head: bytes) -> RdfFormat | None:
-    """The format the first bytes of a file show, or None: for files whose extension says nothing."""
+def sniff(head: bytes, complete: bool = False) -> RdfFormat | None:
+    """The format the first bytes of a file show, or None: for files whose extension says nothing.
+
+    ``complete`` says the bytes are the whole file (else the last line may be cut off).
+    """
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if text.startswith(("<?xml", "<rdf:RDF", "<RDF")):
         return BY_NAME["xml"]
@@ -107,7 +112,7 @@ def sniff(head: bytes) -> RdfFormat | None:
     if _TURTLE_START.match(text):
         return BY_NAME["turtle"]
     lines = text.splitlines()
-    if lines and not text.endswith("\n"):
+    if lines and not complete and not text.endswith("\n"):
         lines.pop()  # cut off where the head ends
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if lines and all(_TRIPLE_LINE.fullmatch(line.strip()) for line in lines):
