@@ -362,3 +362,41 @@ def test_server_timeout_is_one_error_line(runner, slow_server):
 def test_bad_endpoint_url_is_refused():
     with pytest.raises(InputError, match="expected an http"):
         EndpointBackend("ftp://example.org/sparql")
+
+
+class _StatusHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the status its path names (/status/405), and a body that names another."""
+
+    def _answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status = int(self.path.partition("?")[0].rsplit("/", 1)[-1])
+        self.send_response(status)
+        self.end_headers()
+        self.wfile.write(b"HTTP 404 in the text, whatever the status")
+
+    do_POST = do_PUT = _answer  # noqa: N815 - http.server's naming
+
+    def log_message(self, *args):
+        pass
+
+
+def test_http_failures_carry_their_status_and_push_decides_by_it():
+    """Whether push tries the next protocol depends on the status code, never on the message's text."""
+    from kg.errors import EndpointError
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(EndpointError) as caught:
+            EndpointBackend(f"{base}/status/500").select("SELECT * WHERE { ?s ?p ?o }")
+        assert caught.value.status == 500 and caught.value.url == f"{base}/status/500"
+        # a store URL that answers 500 is a failure, though its body says "HTTP 404"
+        with pytest.raises(EndpointError) as caught:
+            EndpointBackend(f"{base}/status/200").push(b"", target_graph=None, store_url=f"{base}/status/500")
+        assert caught.value.status == 500
+        # one that answers 405 does not offer the protocol: push goes on to SPARQL Update
+        method = EndpointBackend(f"{base}/status/200").push(b"", target_graph=None, store_url=f"{base}/status/405")
+        assert method == f"SPARQL Update at {base}/status/200"
+    finally:
+        server.shutdown()

@@ -149,3 +149,18 @@ def test_output_that_is_a_folder_is_one_error_line(runner, tmp_path, command):
     result = runner.invoke(cli, [*command, "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"Error: {tmp_path}: is a folder; give a file name"
+
+
+def test_library_errors_name_keyword_arguments_and_the_cli_names_its_flags(invoke):
+    from kg.dates import parse_as_of
+    from kg.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        parse_as_of("yesterday")
+    assert str(caught.value) == "invalid as_of date 'yesterday'; expected YYYY, YYYY-MM or YYYY-MM-DD"
+    result = invoke("conflicts", "--as-of", "yesterday")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: invalid --as-of date 'yesterday'; expected YYYY, YYYY-MM or YYYY-MM-DD\n"
+    refused = invoke("query", "-e", "CLEAR ALL")
+    assert refused.exit_code == 2 and refused.stderr.endswith("(pass --allow-update)\n")
+

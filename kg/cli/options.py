@@ -123,8 +123,8 @@ def graph_from_options(data, *, include_ontology: bool = True):
 def load_with_findings(data, *, as_of, min_status, conflicts: bool = True):
     """An rdflib graph for a stage that needs one, and the conflict findings when it needs them.
 
-    On Oxigraph and endpoints the rule pack runs in the store (under a second for
-    10^5 triples) rather than on the rdflib copy (half a minute); None lets the
+    On Oxigraph and endpoints the rule pack runs in the store, many times faster
+    than on the rdflib copy (bench/results.md); None lets the
     stage compute them on the in-memory graph as usual.
     """
     from kg.conflicts.engine import find_conflicts
