@@ -130,3 +130,12 @@ def test_a_pack_folder_without_rules_or_with_two_rules_of_one_id_is_an_error(tmp
     shutil.copy(tmp_path / "twice" / "same.rq", tmp_path / "twice" / "same-again.rq")
     with pytest.raises(RuleError, match="rule id 'same' is also the id of"):
         load_pack([tmp_path / "twice"])
+
+
+def test_a_rule_rdflib_cannot_run_is_one_error_naming_the_file(tmp_path, invoke):
+    """Oxigraph's parser checks rule files; a query it accepts that rdflib cannot evaluate still ends in one line."""
+    path = copy_rule(tmp_path / "rules", CCS, "strict", replace=[("FILTER (?rival != ?customer", "FILTER (!isTRIPLE(?rival) && ?rival != ?customer")])
+    result = invoke("conflicts", "--rules", tmp_path / "rules")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"Error: {path}: rdflib cannot run this rule")
+    assert invoke("conflicts", "--rules", tmp_path / "rules", "--store", "oxigraph").exit_code == 0  # Oxigraph runs it

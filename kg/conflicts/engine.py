@@ -23,6 +23,7 @@ from kg.conflicts.pack import SEVERITY_ORDER, Rule, chain_ends, load_rules, pars
 from kg.dates import parse_as_of
 from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, derive_facts, derived_graph, in_store_edge_queries
 from kg.entities import local_name, short_id
+from kg.errors import RuleError
 from kg.vocab import KG, STATUS_NAMES, STATUS_ORDER, status_rank
 
 
@@ -82,7 +83,16 @@ def _run_on_derived_copy(backend, rules, as_of, min_status):
     # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
     derived += [(agent, RDF.type, cls) for agent, cls in backend.agent_types(agents)]
     graph = derived_graph(derived)
-    return states, control, [(rule, [_bindings(row.asdict()) for row in graph.query(_prepared(rule.query))]) for rule in rules]
+    return states, control, [(rule, _rows_in_memory(graph, rule)) for rule in rules]
+
+
+def _rows_in_memory(graph, rule: Rule) -> list[dict]:
+    """A rule's rows from rdflib; a rule Oxigraph's parser accepted but rdflib cannot run is a RuleError."""
+    try:
+        return [_bindings(row.asdict()) for row in graph.query(_prepared(rule.query))]
+    except Exception as exc:  # rdflib's parser and engine raise many types
+        reason = " ".join(str(exc).split())[:160]
+        raise RuleError(str(rule.path or rule.id), None, f"rdflib cannot run this rule: {reason}") from None
 
 
 @lru_cache(maxsize=64)
