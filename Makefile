@@ -16,7 +16,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade "pip>=23.1"
 
+# setuptools builds in ./build: a stale copy there would put deleted modules back into the install.
 install: venv
+	rm -rf build
 	$(PIP) install --quiet --constraint constraints.txt ".[test]"
 
 demo: install

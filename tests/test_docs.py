@@ -87,7 +87,7 @@ def test_the_page_loads_nothing_from_the_network(built):
 
 def test_building_docs_leaves_logging_alone(tmp_path):
     # pyLODE 3.3.4 configures the root logger at DEBUG when imported: a fresh process shows it.
-    code = "import logging; from kg.docs import render_docs; render_docs(); r = logging.getLogger(); print(r.level, len(r.handlers))"
+    code = "import logging; from kg.render.docs import render_docs; render_docs(); r = logging.getLogger(); print(r.level, len(r.handlers))"
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(logging.WARNING), "0"]
