@@ -136,10 +136,13 @@ class ControlGraph:
 
     def __init__(self, states: list[ClaimState]):
         self.links: dict[URIRef, dict[URIRef, ClaimState]] = defaultdict(dict)
+        #: Every claim in force behind each link, for the evidence: a link may rest on several.
+        self.claims: dict[tuple[URIRef, URIRef], list[ClaimState]] = defaultdict(list)
         for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
             if state.cls == KG.Control and state.holds and state.subject and state.object:
-                # Keep the best-supported claim for each link: strongest status, then IRI.
+                # Chains walk the best-supported claim of each link: strongest status, then IRI.
                 self.links[state.subject].setdefault(state.object, state)
+                self.claims[(state.subject, state.object)].append(state)
 
     def reachable(self, start: URIRef) -> dict[URIRef, int]:
         """Everything ``start`` controls (itself included) with the fewest links to it."""

@@ -528,3 +528,36 @@ def test_cli_bad_options_give_one_error_line_and_exit_2(runner, args, needle):
     assert result.stderr.startswith("Error:") and needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+# --- evidence: every claim behind each link ------------------------------------------------------
+
+def test_evidence_lists_every_claim_in_force_behind_each_link_by_date(tmp_path):
+    """Two investments of one investor in one lab (2024, then 2023) and two control claims on one
+    link: all four are evidence, each link's claims in the order they began; the finding's status is
+    its weakest link's strongest claim, not its weakest claim."""
+    b = GraphBuilder()
+    b.agent("lab", "AILab")
+    b.agent("cloud", "CloudProvider")
+    b.agent("fund", "Investor")
+    b.agent("hold", "Organization")
+    late = b.investment("fund", "lab", start="2024-03", status="rumored")
+    early = b.investment("fund", "lab", start="2023-09", status="confirmed")
+    b.control("fund", "hold", start="2020", status="reported")
+    first_link = b.control("hold", "cloud", start="2022", status="rumored")
+    second_link = b.control("hold", "cloud", start="2021", status="reported")
+    ended = b.control("hold", "cloud", start="2015", end="2016", status="confirmed")  # not in force
+    contract = b.contract("lab", "cloud", status="confirmed")
+    (finding,) = run(b, "investor-supplier-overlap")
+    claims = [e.claim for e in finding.evidence]
+    assert claims[:2] == [str(early), str(late)]  # one link, both investments, by date
+    assert claims.index(str(second_link)) < claims.index(str(first_link))
+    assert str(ended) not in claims and str(contract) in claims
+    assert finding.status == "reported"  # investments: confirmed; control links: reported and reported; contract: confirmed
+    # the same on Oxigraph
+    from kg.backends.oxigraph import OxigraphBackend
+
+    store = OxigraphBackend()
+    store.add_graph(b.graph)
+    (in_store,) = find_conflicts(store, as_of=AS_OF, rules=["investor-supplier-overlap"])
+    assert in_store == finding

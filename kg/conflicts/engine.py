@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Sequence
 
@@ -20,7 +21,7 @@ from kg.backends.open import as_backend
 from kg.conflicts.explain import explain
 from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
 from kg.conflicts.pack import SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
-from kg.dates import parse_as_of
+from kg.dates import date_bound, parse_as_of
 from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, derive_facts, derived_graph, in_store_edge_queries
 from kg.entities import local_name, short_id
 from kg.errors import RuleError
@@ -123,6 +124,12 @@ def _run_in_store(backend, rules, as_of, min_status):
     return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
 
 
+def _by_date(state) -> tuple:
+    """Claims of one link in the order they began (undated last), then by IRI."""
+    start = date_bound(state.start, end=False) if state.start else None
+    return (start is None, start or date.min, str(state.iri))
+
+
 def _bindings(row: dict) -> dict:
     return {str(var): value for var, value in row.items() if value is not None}
 
@@ -154,8 +161,13 @@ def _evidence_pairs(rows_by_rule) -> dict:
 class _Candidate:
     sort_key: tuple  # fewest control links, then controller IRI, strongest evidence, claim IRIs
     bound: dict  # query variable -> RDF term
-    states: tuple  # evidence claim states in reading order
+    links: tuple  # per link of the finding (an edge, or a step of a chain), every claim behind it
     chains: dict  # "a>b" -> IRIs of the intermediaries between a and b
+
+    @property
+    def states(self) -> tuple:
+        """Every evidence claim, link by link in reading order, each once."""
+        return tuple(dict.fromkeys(state for link in self.links for state in link))
 
 
 class _Context:
@@ -169,21 +181,21 @@ class _Context:
             ends = (state.subject, state.object)
             self.equivalents.setdefault((state.cls, frozenset(ends) if state.cls == rivalry else ends), []).append(state)
 
-    def claim_for(self, spec: str, bound: dict):
-        """The best-supported claim behind an edge, for an evidence item like ``Rivalry(a,b)``.
+    def claims_for(self, spec: str, bound: dict) -> list:
+        """The claims behind an edge, for an evidence item like ``Rivalry(a,b)``, best-supported first.
 
-        Claims in force come first, then claims only begun (a past affiliation),
-        each by strongest status, then IRI; duplicates thus collapse into one.
+        The claims in force if there are any, else those only begun (a past
+        affiliation); each list by strongest status, then IRI.
         """
         cls, first_role, second_role, symmetric = parse_spec(spec)
         first, second = bound.get(first_role), bound.get(second_role)
         ends = frozenset((first, second)) if symmetric else (first, second)
         states = self.equivalents.get((cls, ends), [])
-        return next((state for state in states if state.holds), None) or next((s for s in states if s.begun), None)
+        return [state for state in states if state.holds] or [state for state in states if state.begun]
 
     def candidate(self, rule: Rule, bound: dict) -> _Candidate | None:
         """Evidence for one query row, or None if a claim or chain behind it is missing."""
-        evidence, links, chains = [], 0, {}
+        best, groups, control_links, chains = [], [], 0, {}
         for slot in rule.evidence:
             for choice in slot:
                 ends = chain_ends(choice)
@@ -192,21 +204,25 @@ class _Context:
                     chain = self.control.chain(start, goal) if start is not None and goal is not None else None
                     if chain is None:
                         continue
-                    evidence.extend(chain)
-                    links += len(chain)
+                    best.extend(chain)
+                    groups += [self.control.claims[(state.subject, state.object)] for state in chain]
+                    control_links += len(chain)
                     chains[choice] = [state.object for state in chain[:-1]]
                     break
-                state = self.claim_for(choice, bound)
-                if state is not None:
-                    evidence.append(state)
+                states = self.claims_for(choice, bound)
+                if states:
+                    best.append(states[0])
+                    groups.append(states)
                     break
             else:
                 return None
-        unique = list(dict.fromkeys(evidence))
+        # The candidate is chosen on the best-supported claim of each link; the evidence lists them all.
+        unique = list(dict.fromkeys(best))
         weakest = min((status_rank(state.status) for state in unique), default=0)
         controller = str(bound.get("controller") or "")
-        sort_key = (links, controller, -weakest, tuple(str(state.iri) for state in unique))
-        return _Candidate(sort_key, bound, tuple(unique), chains)
+        sort_key = (control_links, controller, -weakest, tuple(str(state.iri) for state in unique))
+        links = tuple(tuple(sorted(group, key=_by_date)) for group in groups)
+        return _Candidate(sort_key, bound, links, chains)
 
 
 class _Details:
@@ -248,11 +264,13 @@ class _Details:
             for state in candidate.states
         )
         entities = {role: self.entity(candidate.bound[role]) for role in rule.roles if candidate.bound.get(role) is not None}
+        # A link is as strong as its strongest claim; a finding as its weakest link.
+        link_status = [max((state.status for state in link), key=status_rank) for link in candidate.links]
         return Finding(
             rule=rule.id,
             title=rule.title,
             severity=rule.severity,
-            status=min((e.status for e in evidence), key=status_rank, default="confirmed"),
+            status=min(link_status, key=status_rank, default="confirmed"),
             entities=entities,
             explanation=explain(
                 rule,
