@@ -60,12 +60,51 @@ def test_capacity_60_40_gives_hhi_5200_by_capacity(market):
     ]
 
 
-def test_a_contract_without_capacity_switches_the_lab_to_contract_count(market):
+def test_a_contract_without_capacity_or_value_weighs_each_supplier_the_same(market):
     # Quill Labs in mid-2025: two Orbit contracts (one gives no capacity) and one Cirrus one.
+    # Two contracts with Orbit are one supplier relationship: 50/50, not 67/33 by contract count.
     quill = by_lab(supply_concentration(agent_graph(market, as_of="2025-06")))["quill-labs"]
-    assert quill.basis == "contracts"
-    assert [(s.supplier.id, s.contracts) for s in quill.shares] == [("orbit-launch", 2), ("cirrus-cloud", 1)]
-    assert quill.hhi == pytest.approx((200 / 3) ** 2 + (100 / 3) ** 2)
+    assert quill.basis == "suppliers"
+    assert [(s.supplier.id, s.contracts, round(s.share)) for s in quill.shares] == [("cirrus-cloud", 1, 50), ("orbit-launch", 2, 50)]
+    assert quill.hhi == pytest.approx(5000)
+
+
+def _lab_with(contracts):
+    """One fictional lab buying from the suppliers of ``contracts``: (supplier, capacity, value, currency)."""
+    from graph_builder import GraphBuilder
+    from rdflib import XSD, Literal
+
+    from kg.vocab import KG
+
+    b = GraphBuilder()
+    b.agent("lab", "AILab")
+    for supplier, capacity, value, currency in contracts:
+        b.agent(supplier, "CloudProvider")
+        claim = b.contract("lab", supplier, start="2024")
+        if capacity is not None:
+            b.graph.add((claim, KG.capacityMW, Literal(capacity, datatype=XSD.decimal)))
+        if value is not None:
+            b.graph.add((claim, KG.contractValue, Literal(value, datatype=XSD.decimal)))
+        if currency is not None:
+            b.graph.add((claim, KG.currency, Literal(currency)))
+    return by_lab(supply_concentration(agent_graph(b.graph, as_of="2025-06")))["lab"]
+
+
+def test_without_capacity_the_supply_is_weighed_by_contract_value_in_one_currency():
+    # The issue's case: 3 contracts with one supplier ($22.4B in all) and 2 with another ($250B).
+    lab = _lab_with([("coreweave", None, "11.9e9", "USD"), ("coreweave", None, "4e9", "USD"), ("coreweave", None, "6.5e9", "USD"),
+                     ("microsoft", None, "200e9", "USD"), ("microsoft", None, "50e9", "USD")])
+    assert (lab.basis, lab.currency, lab.suppliers) == ("value", "USD", 2)
+    assert [(s.supplier.id, s.contracts, round(s.share, 1), s.value) for s in lab.shares] == [
+        ("microsoft", 2, 91.8, 250e9),
+        ("coreweave", 3, 8.2, 22.4e9),
+    ]
+
+
+def test_values_in_two_currencies_or_a_missing_value_fall_back_to_equal_suppliers():
+    assert _lab_with([("a", None, "100", "USD"), ("b", None, "100", "EUR")]).basis == "suppliers"
+    assert _lab_with([("a", None, "100", "USD"), ("b", None, None, None)]).basis == "suppliers"
+    assert _lab_with([("a", "10", "100", "USD"), ("b", "30", None, None)]).basis == "capacity"
 
 
 def test_supply_follows_as_of_and_min_status(market):
@@ -100,6 +139,22 @@ def test_controllers_of_a_known_tree(market):
         ("helix-holdings", ["stratus-compute"], 1),
         ("orbit-parent", ["orbit-launch"], 1),
     ]
+
+
+def test_a_controller_that_sells_compute_is_said_so_and_does_not_reach_itself():
+    from graph_builder import GraphBuilder
+
+    b = GraphBuilder()
+    b.agent("lab", "AILab")
+    b.agent("rocket", "LaunchProvider")
+    b.agent("sats", "SatelliteOperator")
+    b.agent("owner", "Person")
+    b.contract("lab", "rocket")
+    b.control("owner", "rocket")
+    b.control("rocket", "sats")
+    reach = {r.controller.id: r for r in key_controllers(agent_graph(b.graph, as_of="2025-06"))}
+    assert ([a.id for a in reach["rocket"].suppliers], reach["rocket"].is_supplier, reach["rocket"].controlled) == ([], True, 1)
+    assert ([a.id for a in reach["owner"].suppliers], reach["owner"].is_supplier) == (["rocket"], False)
 
 
 def test_control_links_not_yet_in_force_do_not_reach(market):

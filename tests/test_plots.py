@@ -73,7 +73,7 @@ def test_supply_mix_shows_shares_and_hhi(market, artifacts_dir):
     figure = supply_mix(market, as_of="2025-06")
     text = texts(figure)
     assert "HHI 5,200" in text and "by capacity (MW)" in text
-    assert "by contract count" in text and "no active compute supplier" in text
+    assert "equal shares" in text and "no active compute supplier" in text
     assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["Lumen Ai", "Quill Labs", "Nova Mind"]
     save_figure(figure, artifacts_dir / "plot-supply-mix.png")
     save_figure(figure, artifacts_dir / "plot-supply-mix.svg")

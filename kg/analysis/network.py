@@ -15,11 +15,14 @@ Metrics:
   Herfindahl–Hirschman index of its supply, on the usual 0–10,000 scale (the sum
   of squared percentage shares: one supplier is 10,000; two at 60/40 are 5,200).
   Shares are over contracted capacity (``kg:capacityMW``) when every active
-  contract of the lab states it, else over the number of active contract claims
-  per supplier (mixing known and unknown capacities would invent numbers);
+  contract of the lab states it; else over contract value (``kg:contractValue``)
+  when every active contract states one, in one currency; else each supplier
+  weighs the same (mixing known and unknown quantities would invent numbers).
+  The basis is reported. Several contracts with one supplier (an expansion) are
+  one supplier, their capacity or value summed;
 - **key controllers**: agents with at least one active control link, ranked by
-  the compute suppliers they reach through the control closure (reflexive, as in
-  the rules: a controller that is itself a supplier counts itself);
+  the compute suppliers they reach through the control closure (a controller
+  that is itself a supplier is said so, not counted as reaching itself);
 - **conflict brokers**: betweenness centrality (unnormalized: the number of
   agent pairs whose shortest connections pass through the agent, split between
   equal paths) on the undirected graph made of the findings' evidence edges;
@@ -53,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
 
 #: Edge attributes read from the claim node when present (GraphML/GEXF get "" when absent).
-QUALITIES = {"capacity_mw": KG.capacityMW, "amount": KG.amount, "currency": KG.currency, "stake": KG.stake}
+QUALITIES = {"capacity_mw": KG.capacityMW, "value": KG.contractValue, "amount": KG.amount, "currency": KG.currency, "stake": KG.stake}
 PATH_TYPES = ("Control", "Investment")
 
 
@@ -70,6 +73,7 @@ class SupplierShare:
     share: float  # percent of the lab's supply, 0–100
     contracts: int
     capacity_mw: float | None  # summed over its contracts when the basis is capacity
+    value: float | None = None  # summed contract value when the basis is value
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,17 @@ class SupplyConcentration:
     lab: Agent
     suppliers: int  # distinct active compute suppliers
     hhi: float | None  # 0–10,000; None when the lab has no active supplier
-    basis: str  # "capacity", "contracts" or "none"
+    basis: str  # "capacity", "value", "suppliers" (each the same weight) or "none"
     shares: tuple[SupplierShare, ...]  # largest first
+    currency: str | None = None  # of the values, when the basis is value
 
 
 @dataclass(frozen=True)
 class ControllerReach:
     controller: Agent
-    suppliers: tuple[Agent, ...]  # compute suppliers in its control closure (itself included)
+    suppliers: tuple[Agent, ...]  # compute suppliers it controls through active links (not itself)
     controlled: int  # agents it controls through active links, itself excluded
+    is_supplier: bool = False  # the controller itself sells compute
 
 
 @dataclass(frozen=True)
@@ -221,13 +227,14 @@ def supply_concentration(network: "nx.MultiDiGraph") -> list[SupplyConcentration
         if not deals:
             results.append(SupplyConcentration(_agent(network, lab), 0, None, "none", ()))
             continue
-        capacities = [data.get("capacity_mw") for _, data in deals]
-        by_capacity = all(isinstance(c, float) for c in capacities) and sum(capacities) > 0
+        basis, currency = _supply_basis([data for _, data in deals])
         weight: dict[str, float] = defaultdict(float)
         count: dict[str, int] = defaultdict(int)
         for supplier, data in deals:
-            weight[supplier] += data["capacity_mw"] if by_capacity else 1.0
+            weight[supplier] += {"capacity": data["capacity_mw"], "value": data["value"]}.get(basis, 0.0)
             count[supplier] += 1
+        if basis == "suppliers":  # one relationship, however many contracts (expansions) it took
+            weight = defaultdict(float, {supplier: 1.0 for supplier in count})
         total = sum(weight.values())
         shares = sorted(
             (
@@ -235,7 +242,8 @@ def supply_concentration(network: "nx.MultiDiGraph") -> list[SupplyConcentration
                     supplier=_agent(network, supplier),
                     share=100.0 * w / total,
                     contracts=count[supplier],
-                    capacity_mw=w if by_capacity else None,
+                    capacity_mw=w if basis == "capacity" else None,
+                    value=w if basis == "value" else None,
                 )
                 for supplier, w in weight.items()
             ),
@@ -246,11 +254,24 @@ def supply_concentration(network: "nx.MultiDiGraph") -> list[SupplyConcentration
                 lab=_agent(network, lab),
                 suppliers=len(weight),
                 hhi=herfindahl(list(weight.values())),
-                basis="capacity" if by_capacity else "contracts",
+                basis=basis,
                 shares=tuple(shares),
+                currency=currency,
             )
         )
     return sorted(results, key=lambda r: (-(r.hhi if r.hhi is not None else -1), r.lab.label.casefold(), r.lab.iri))
+
+
+def _supply_basis(contracts: list[dict]) -> tuple[str, str | None]:
+    """What a lab's supply is measured in: capacity, else value in one currency, else suppliers."""
+    capacities = [data.get("capacity_mw") for data in contracts]
+    if all(isinstance(c, float) for c in capacities) and sum(capacities) > 0:
+        return "capacity", None
+    values = [data.get("value") for data in contracts]
+    currencies = {data.get("currency") for data in contracts}
+    if all(isinstance(v, float) for v in values) and sum(values) > 0 and len(currencies) == 1:
+        return "value", currencies.pop()
+    return "suppliers", None
 
 
 def _control_links(network: "nx.MultiDiGraph") -> dict[str, set[str]]:
@@ -269,9 +290,9 @@ def key_controllers(network: "nx.MultiDiGraph") -> list[ControllerReach]:
     suppliers = {supplier for _, supplier, _ in _active_edges(network, "ComputeContract")}
     results = []
     for controller in links:
-        reach = nx.descendants(control, controller) | {controller}
+        reach = nx.descendants(control, controller)
         reached = sorted((_agent(network, s) for s in reach & suppliers), key=lambda a: (a.label.casefold(), a.iri))
-        results.append(ControllerReach(_agent(network, controller), tuple(reached), len(reach) - 1))
+        results.append(ControllerReach(_agent(network, controller), tuple(reached), len(reach), controller in suppliers))
     return sorted(results, key=lambda r: (-len(r.suppliers), -r.controlled, r.controller.label.casefold(), r.controller.iri))
 
 
@@ -387,20 +408,24 @@ def format_report(report: NetworkReport, output_format: str = "table") -> str:
     from tabulate import tabulate
 
     lines = [f"Network metrics as of {report.as_of}, evidence at least {report.min_status}.", ""]
-    lines.append("Supply concentration (HHI 0–10,000 over capacity in MW where every contract gives it, else over contracts)")
+    lines.append("Supply concentration (HHI 0–10,000; basis: capacity in MW where every contract gives it, else")
+    lines.append("contract value where every contract gives one in one currency, else each supplier the same)")
     rows = [
         [
             s.lab.label,
             s.suppliers,
             "—" if s.hhi is None else f"{s.hhi:,.0f}",
-            s.basis,
+            f"value ({s.currency})" if s.basis == "value" and s.currency else s.basis,
             ", ".join(f"{share.supplier.label} {share.share:.0f}%" for share in s.shares) or "no active supplier",
         ]
         for s in report.supply
     ]
     lines.append(tabulate(rows, headers=["lab", "suppliers", "HHI", "basis", "mix"], tablefmt="simple") if rows else "(no AI lab)")
-    lines += ["", "Key controllers (compute suppliers reached through active control links)"]
-    rows = [[c.controller.label, len(c.suppliers), ", ".join(a.label for a in c.suppliers) or "—", c.controlled] for c in report.controllers]
+    lines += ["", "Key controllers (compute suppliers reached through active control links; * sells compute itself)"]
+    rows = [
+        [c.controller.label + (" *" if c.is_supplier else ""), len(c.suppliers), ", ".join(a.label for a in c.suppliers) or "—", c.controlled]
+        for c in report.controllers
+    ]
     lines.append(tabulate(rows, headers=["controller", "suppliers", "reached", "controls"], tablefmt="simple") if rows else "(no active control link)")
     lines += ["", "Conflict brokers (betweenness on the findings' evidence graph)"]
     rows = [[b.agent.label, f"{b.betweenness:g}", b.findings] for b in report.brokers]

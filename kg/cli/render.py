@@ -69,8 +69,10 @@ def analyze(as_of, min_status, path, top, output_format, data):
 
     Per AI lab: its active compute suppliers and the Herfindahl-Hirschman index
     of its supply (0-10,000; over capacity in MW when every contract gives it,
-    else over contract count). Controllers: who reaches the most suppliers
-    through control chains. Brokers: betweenness on the conflict findings'
+    else over contract value when every contract gives one in one currency, else
+    each supplier the same; several contracts with one supplier are one
+    supplier). Controllers: who reaches the most suppliers through control
+    chains. Brokers: betweenness on the conflict findings'
     evidence. "Active" means what it means to `kg conflicts`.
 
     \b

@@ -166,9 +166,9 @@ def supply_mix(graph: Graph, *, as_of: str | date | None = None, min_status: str
         if lab.hhi is None:
             axes.text(1, row, "no active compute supplier", va="center", fontsize=8, color="#777")
         else:
-            basis = "capacity (MW)" if lab.basis == "capacity" else "contract count"
+            basis = {"capacity": "by capacity (MW)", "value": f"by contract value ({lab.currency or '?'})"}.get(lab.basis, "equal shares")
             suppliers_text = "1 supplier" if lab.suppliers == 1 else f"{lab.suppliers} suppliers"
-            axes.text(101.5, row, f"HHI {lab.hhi:,.0f}\n{suppliers_text}, by {basis}", va="center", fontsize=8)
+            axes.text(101.5, row, f"HHI {lab.hhi:,.0f}\n{suppliers_text}, {basis}", va="center", fontsize=8)
     axes.set_yticks(range(len(labs)), [lab.lab.label for lab in labs])
     axes.set_ylim(len(labs) - 0.5, -0.5)  # first lab on top, a margin below the last
     axes.set_xlim(0, 140)
