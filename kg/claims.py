@@ -7,12 +7,28 @@ tooltips, CSV export) reads it through ``read_claim`` so they agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from rdflib import RDF, RDFS, Graph, Node
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Node, URIRef
 
-from kg.entities import local_name
+from kg.entities import label_of, local_name
 from kg.errors import InputError
 from kg.vocab import CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType
+
+#: What a claim may say beyond its parties and dates, as a person reads it, in this order.
+QUALITIES = (
+    ("amount", KG.amount),
+    ("contract value", KG.contractValue),
+    ("currency", KG.currency),
+    ("stake (%)", KG.stake),
+    ("capacity (MW)", KG.capacityMW),
+    ("accelerator", KG.accelerator),
+    ("role", KG.roleTitle),
+    ("basis", KG.controlBasis),
+    ("kind", KG.rivalryKind),
+    ("manner", KG.departureManner),
+)
+_NUMBERS = {XSD.decimal, XSD.integer, XSD.double, XSD.float, XSD.int, XSD.long, XSD.short, XSD.nonNegativeInteger, XSD.positiveInteger}
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class ClaimRecord:
     end: str | None
     attestations: tuple[Attestation, ...] = field(default_factory=tuple)
     note: str | None = None
+    qualities: tuple[tuple[str, str], ...] = ()  # (what, value as text) in the order of QUALITIES
 
     @property
     def verb(self) -> str:
@@ -73,6 +90,11 @@ def read_claim(graph: Graph, node: Node) -> ClaimRecord:
         end=_optional_str(graph.value(node, KG.endDate)),
         attestations=tuple(attestations),
         note=_optional_str(graph.value(node, RDFS.comment)),
+        qualities=tuple(
+            (name, label_of(graph, value) if isinstance(value, URIRef) else value_text(value))
+            for name, prop in QUALITIES
+            if (value := graph.value(node, prop)) is not None
+        ),
     )
 
 
@@ -84,6 +106,20 @@ def claims_involving(graph: Graph, agent: Node) -> list[ClaimRecord]:
             nodes.update(graph.subjects(role, agent))
     records = [read_claim(graph, node) for node in nodes if claim_type_of(graph, node)]
     return sorted(records, key=lambda r: (r.type, r.iri))
+
+
+def value_text(value: Node) -> str:
+    """A value as a person reads it: numbers exactly, in plain decimals (135000000000, not 1.35e+11),
+    whatever lexical form the data or a backend gives them; anything else as it is."""
+    if isinstance(value, Literal) and value.datatype in _NUMBERS:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            return str(value)
+        if number.is_finite():
+            text = format(number.normalize(), "f")
+            return "0" if text in ("-0", "0") else text
+    return str(value)
 
 
 def _optional_str(value: Node | None) -> str | None:

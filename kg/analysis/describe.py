@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from rdflib import RDF, Graph, URIRef
 
 from kg.backends.open import as_backend
-from kg.claims import ClaimRecord, claims_involving
+from kg.claims import ClaimRecord, claims_involving, value_text
 from kg.entities import label_of, resolve_entity, resolve_ref, short_id
-from kg.vocab import DCTERMS_DESCRIPTION
+from kg.vocab import DCTERMS_DESCRIPTION, KG
+
+#: What describe tells of an entity itself, besides its types and description.
+ENTITY_FACTS = (("founded", KG.foundingDate), ("country", KG.country), ("homepage", KG.homepage))
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class EntityDescription:
     description: str | None
     claims: tuple[ClaimRecord, ...]
     labels: dict[str, str]  # IRI -> label, for every agent named in the claims
+    facts: tuple[tuple[str, str], ...] = ()  # (what, value) of the entity itself: founded, country, homepage
 
 
 #: What ``describe_entity`` reads about one entity: itself, its types' labels, the claims it
@@ -68,6 +72,7 @@ def describe_entity(graph: Graph, ref: str) -> EntityDescription:
     claims = tuple(claims_involving(graph, iri))
     named = {iri} | {URIRef(x) for c in claims for x in (c.subject, c.object) if x}
     description = graph.value(iri, DCTERMS_DESCRIPTION)
+    facts = tuple((name, value_text(value)) for name, prop in ENTITY_FACTS if (value := graph.value(iri, prop)) is not None)
     return EntityDescription(
         iri=str(iri),
         id=short_id(iri),
@@ -76,4 +81,5 @@ def describe_entity(graph: Graph, ref: str) -> EntityDescription:
         description=str(description) if description is not None else None,
         claims=claims,
         labels={str(node): label_of(graph, node) for node in sorted(named)},
+        facts=facts,
     )

@@ -61,12 +61,16 @@ def describe(entity, data, output_format):
     click.echo(f"  types: {', '.join(description.types) or '(none)'}")
     if description.description:
         click.echo(f"  description: {description.description}")
+    for name, value in description.facts:
+        click.echo(f"  {name}: {value}")
     click.echo(f"\nClaims ({len(description.claims)}):")
     for claim in description.claims:
         subject = description.labels.get(claim.subject or "", claim.subject or "?")
         obj = description.labels.get(claim.object or "", claim.object or "?")
         dates = f"{claim.start or '…'} – {claim.end or '…'}" if (claim.start or claim.end) else "undated"
         click.echo(f"- {subject} {claim.verb} {obj} ({dates})")
+        for name, value in claim.qualities:
+            click.echo(f"    {name}: {value}")
         for att in claim.attestations:
             click.echo(f"    {att.status}: {att.source_title or att.source}")
         if claim.note:

@@ -19,7 +19,7 @@ from kg.dates import parse_as_of
 from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError, arg
 from kg.render.palette import KIND_BY_CLASS, KINDS, OTHER_KIND, Kind
-from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION, KG
+from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION
 
 if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
@@ -27,18 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Agents drawn at most, unless the caller asks for more (keeps a browser responsive).
 DEFAULT_MAX_NODES = 2000
 
-_QUALITIES = (
-    ("amount", KG.amount),
-    ("currency", KG.currency),
-    ("stake (%)", KG.stake),
-    ("capacity (MW)", KG.capacityMW),
-    ("accelerator", KG.accelerator),
-    ("contract value", KG.contractValue),
-    ("role", KG.roleTitle),
-    ("basis", KG.controlBasis),
-    ("kind", KG.rivalryKind),
-    ("manner", KG.departureManner),
-)
 
 
 @dataclass
@@ -181,10 +169,7 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
                 lines.append(f"dates: {record.start or '…'} – {record.end or '…'}")
             else:
                 lines.append("dates: not given")
-            for name, prop in _QUALITIES:
-                value = graph.value(node, prop)
-                if value is not None:
-                    lines.append(f"{name}: {label_of(graph, value) if isinstance(value, URIRef) else value}")
+            lines += [f"{name}: {text}" for name, text in record.qualities]
             statuses = sorted({a.status for a in record.attestations})
             lines.append(f"status: {', '.join(statuses) or 'no source'}")
             for att in record.attestations:
