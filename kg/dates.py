@@ -21,7 +21,13 @@ _DATATYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
 
 
 def date_bound(text: str, *, end: bool) -> date | None:
-    """First (start) or last (end) day of a date, year-month or year; None if not a date."""
+    """First (start) or last (end) day of a date, year-month or year; None if not a date.
+
+    A date with a time (``2024-12-31T23:59:59``, how the reasoner profile of
+    ``kg export`` writes dates) is read as its day.
+    """
+    if len(text) > 10 and text[10] == "T":
+        text = text[:10]
     match = _DATE.fullmatch(text)
     if not match:
         return None

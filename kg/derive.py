@@ -18,7 +18,8 @@ the minimum status:
 The rules join these edges; ``kg.conflicts`` then finds the claims behind each
 edge for the evidence. Dates: a year or year-month is its first day as a start
 and its last day as an end; a missing bound, or one that is not exactly
-``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` in ASCII digits, is open. Events
+``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` in ASCII digits (a time after the
+day, ``YYYY-MM-DDT...``, is ignored), is open. Events
 (founding, departure) count from their date on and never end.
 
 There are two readings of the claims, held to the same edges by
@@ -262,8 +263,10 @@ WHERE {{
   FILTER NOT EXISTS {{ ?claim {object_role} ?otherObject FILTER (STR(?otherObject) < STR(?object)) }}
   OPTIONAL {{ ?claim kg:startDate ?startValue FILTER NOT EXISTS {{ ?claim kg:startDate ?earlier FILTER (STR(?earlier) < STR(?startValue)) }} }}
   OPTIONAL {{ ?claim kg:endDate ?endValue FILTER NOT EXISTS {{ ?claim kg:endDate ?earlier FILTER (STR(?earlier) < STR(?endValue)) }} }}
-  BIND (COALESCE(STR(?startValue), "") AS ?start)
-  BIND (COALESCE(STR(?endValue), "") AS ?end)
+  BIND (COALESCE(STR(?startValue), "") AS ?startText)
+  BIND (COALESCE(STR(?endValue), "") AS ?endText)
+  BIND (IF(SUBSTR(?startText, 11, 1) = "T", SUBSTR(?startText, 1, 10), ?startText) AS ?start)
+  BIND (IF(SUBSTR(?endText, 11, 1) = "T", SUBSTR(?endText, 1, 10), ?endText) AS ?end)
   FILTER ({start_ok})
   {f"FILTER ({end_ok})" if needs == "holds" else ""}
 }}"""

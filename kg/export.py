@@ -7,24 +7,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import XSD, Graph, Literal
 
 from kg.analysis.network import agent_graph
-from kg.errors import UsageError
+from kg.dates import date_bound
+from kg.errors import UsageError, arg
 from kg.io.atomic import write_atomically
 from kg.io.formats import BY_EXPORT_NAME, export_format as rdf_export_format
 from kg.io.rdf import serialize_graph
 from kg.io.sheets.write import export_sheets
+from kg.vocab import KG
 
 #: Agent-level network formats for Gephi and yEd (claims as edges; see kg.analysis.network).
 NETWORK_FORMATS = ("graphml", "gexf")
 _NETWORK_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf"}
 #: Every ``export_format`` value: the RDF formats, the spreadsheet folder, the networks.
 EXPORT_FORMATS = (*BY_EXPORT_NAME, *NETWORK_FORMATS, "csv")
+#: ``data``: the graph as it is; ``reasoner``: dates an OWL 2 reasoner accepts.
+PROFILES = ("data", "reasoner")
+#: The date properties the reasoner profile rewrites: where the precision goes, and which end of
+#: a partial date the value is (a start is its first instant, an end its last).
+_DATES = {
+    KG.startDate: (KG.startDatePrecision, False),
+    KG.endDate: (KG.endDatePrecision, True),
+    KG.foundingDate: (KG.foundingDatePrecision, False),
+}
+_PRECISION = {4: "year", 7: "month", 10: "day"}
 
 
-def export_graph(graph: Graph, path: str | Path, export_format: str | None = None) -> str:
-    """Serialize ``graph`` to ``path`` (a folder for ``csv``); returns the format used."""
+def export_graph(graph: Graph, path: str | Path, export_format: str | None = None, *, profile: str = "data") -> str:
+    """Serialize ``graph`` to ``path`` (a folder for ``csv``); returns the format used.
+
+    ``profile="reasoner"`` writes RDF that OWL 2 reasoners accept (see ``reasoner_profile``).
+    """
+    if profile not in PROFILES:
+        raise UsageError(f"unknown {arg('profile')} {profile!r}; expected one of {', '.join(PROFILES)}")
+    if profile == "reasoner":
+        if export_format in ("csv", *NETWORK_FORMATS) or Path(path).suffix.lower() in _NETWORK_SUFFIXES:
+            raise UsageError(f"the reasoner {arg('profile')} is for RDF formats")
+        graph = reasoner_profile(graph)
     if export_format == "csv":  # a folder of sheets, not one file
         export_sheets(graph, path)
         return export_format
@@ -35,6 +56,35 @@ def export_graph(graph: Graph, path: str | Path, export_format: str | None = Non
     rdf_format = rdf_export_format(path, export_format)
     write_atomically(path, serialize_graph(graph, rdf_format))
     return rdf_format.export_name
+
+
+def reasoner_profile(graph: Graph) -> Graph:
+    """A copy of ``graph`` that OWL 2 reasoners (HermiT, Protégé, the OWL API) accept.
+
+    OWL 2's datatype map has no xsd:date, xsd:gYearMonth or xsd:gYear, so a
+    reasoner stops at the first dated claim. Here each date becomes an
+    xsd:dateTime (a start at the first instant of its day, month or year, an end
+    at the last second of it) and its precision goes into its own property
+    (``kg:startDatePrecision`` ...), so nothing is lost and kg reads the file back
+    to the same findings. A date kg cannot read stays, as plain text.
+    """
+    profiled = Graph()
+    for prefix, namespace in graph.namespaces():
+        profiled.bind(prefix, namespace)
+    for subject, predicate, value in graph:
+        if predicate not in _DATES or not isinstance(value, Literal):
+            profiled.add((subject, predicate, value))
+            continue
+        precision_property, is_end = _DATES[predicate]
+        text = str(value)
+        day = date_bound(text, end=is_end) if len(text) in _PRECISION else None
+        if day is None:
+            profiled.add((subject, predicate, Literal(text)))
+            continue
+        time = "T23:59:59" if is_end else "T00:00:00"
+        profiled.add((subject, predicate, Literal(day.isoformat() + time, datatype=XSD.dateTime)))
+        profiled.add((subject, precision_property, Literal(_PRECISION[len(text)])))
+    return profiled
 
 
 def export_network(graph: Graph, path: str | Path, export_format: str) -> None:

@@ -32,6 +32,8 @@ DATE_TEXTS = [
     "2024", "2025", "2023-06", "2024-06", "2024-07", "2024-06-30", "2024-07-01", "2024-06-29", "2024-12-31",
     "2023-02-29", "2024-02-29", "2024-04-31", "2024-13", "2024-00", "0000", "0001", " 2024", "2024 ",
     "２０２４", "2024-6", "20245", "", "abcd", "2024-06-01T00:00:00", "2024-06-30Z",
+    # dates with a time, as the reasoner profile of kg export writes them: read as their day
+    "2024-06-30T23:59:59", "2024-07-01T00:00:00", "2024-12-31T23:59:59Z", "2024-06T00:00:00", "2024-02-30T00:00:00", "2024-06-30T",
 ]
 AS_OF = [date(2024, 6, 30), date(2024, 7, 1), date(2024, 12, 31), date(2025, 1, 1), date(2024, 2, 29), date(2023, 6, 15)]
 CLASSES = list(CLAIM_TYPES)
@@ -41,8 +43,8 @@ def a_date():
     """A date literal as data carries it: plain, or typed where the text fits the type."""
     return st.sampled_from(DATE_TEXTS).flatmap(
         lambda text: st.sampled_from(
-            [Literal(text)] + ([Literal(text, datatype={4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)])]
-                               if len(text) in (4, 7, 10) and text.strip() == text and text[:4].isascii() and text[:4].isdigit() else [])
+            [Literal(text)] + ([Literal(text, datatype={4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date, 19: XSD.dateTime}[len(text)])]
+                               if len(text) in (4, 7, 10, 19) and text.strip() == text and text[:4].isascii() and text[:4].isdigit() else [])
         )
     )
 

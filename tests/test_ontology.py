@@ -7,6 +7,7 @@ deliberately broken copy, so that a check that cannot fail is noticed.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -330,3 +331,63 @@ def test_owlapi_reports_only_the_date_datatypes_outside_the_owl2_datatype_map(on
     violations = result.stdout.splitlines()[:-1]
     assert result.returncode == 1 and violations, result.stdout + result.stderr
     assert all("xsd:gYear" in line or "xsd:date" in line for line in violations), violations
+
+
+# --- the reasoner profile of kg export: data and ontology in one file reasoners accept ---------------
+
+
+@pytest.fixture(scope="module")
+def reasoner_export(tmp_path_factory):
+    from kg.export import export_graph
+    from kg.io.load import load_graph
+
+    path = tmp_path_factory.mktemp("reasoner") / "all.owl"
+    export_graph(load_graph(), path, "xml", profile="reasoner")
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime for HermiT")
+def test_hermit_accepts_the_reasoner_export_of_data_and_ontology(reasoner_export):
+    # The data profile stops HermiT at the first date ("xsd:date is not part of the OWL 2 datatype map").
+    assert hermit_unsatisfiable_classes(reasoner_export) == []
+
+
+@pytest.mark.slow
+def test_owlapi_finds_the_reasoner_export_of_data_and_ontology_in_owl2_dl(reasoner_export):
+    result = dl_profile_check(reasoner_export)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("0 OWL 2 DL profile violation(s)")
+
+
+def test_the_reasoner_export_keeps_every_date_and_its_precision(reasoner_export, bundled_data_only):
+    exported = Graph().parse(reasoner_export, format="xml")
+    dates = [(s, p, o) for s, p, o in bundled_data_only if p in (KG.startDate, KG.endDate, KG.foundingDate)]
+    assert dates
+    precision = {KG.startDate: KG.startDatePrecision, KG.endDate: KG.endDatePrecision, KG.foundingDate: KG.foundingDatePrecision}
+    for subject, prop, value in dates:
+        (written,) = exported.objects(subject, prop)
+        assert written.datatype == XSD.dateTime and str(written).startswith(str(value)[:4])
+        assert str(exported.value(subject, precision[prop])) == {4: "year", 7: "month", 10: "day"}[len(str(value))]
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_kg_reads_the_reasoner_export_back_to_the_same_findings(reasoner_export, invoke, store):
+    for as_of in ("2021-12-31", "2024-06", "2026-11-27"):
+        original = invoke("conflicts", "--as-of", as_of, "--format", "json", "--store", store)
+        exported = invoke("conflicts", "--as-of", as_of, "--format", "json", "--store", store, "--data", reasoner_export)
+        assert original.exit_code == exported.exit_code == 0
+        findings = [
+            {**finding, "evidence": [{**e, "start": None, "end": None} for e in finding["evidence"]]}
+            for finding in json.loads(original.stdout)["findings"]
+        ]
+        again = [
+            {**finding, "evidence": [{**e, "start": None, "end": None} for e in finding["evidence"]]}
+            for finding in json.loads(exported.stdout)["findings"]
+        ]
+        assert again == findings
+
+
+def test_the_reasoner_profile_is_for_rdf_formats(tmp_path, invoke):
+    result = invoke("export", "-o", tmp_path / "net.graphml", "--profile", "reasoner")
+    assert result.exit_code == 2 and "reasoner --profile is for RDF formats" in result.stderr

@@ -21,8 +21,16 @@ from kg.cli.options import ProgressBar, as_of_options, data_option, graph_from_o
     "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd.",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
+@click.option(
+    "--profile",
+    type=click.Choice(["data", "reasoner"]),
+    default="data",
+    show_default=True,
+    help="reasoner: dates as xsd:dateTime with their precision in kg:startDatePrecision (and end, founding), "
+    "which OWL 2 reasoners (HermiT, Protégé) accept; kg reads such a file back the same.",
+)
 @data_option
-def export(output, export_format, with_ontology, data):
+def export(output, export_format, with_ontology, profile, data):
     """Write the graph to a file in an RDF format.
 
     The file is written whole or not at all: an existing file is replaced only
@@ -34,10 +42,11 @@ def export(output, export_format, with_ontology, data):
         kg export -o graph.nt --data my-graph.ttl
         kg export --format csv -o my-sheet/
         kg export -o network.graphml
+        kg export -o for-protege.owl --with-ontology --profile reasoner
     """
     from kg.export import export_graph
 
-    used = export_graph(graph_from_options(data, include_ontology=with_ontology), output, export_format)
+    used = export_graph(graph_from_options(data, include_ontology=with_ontology), output, export_format, profile=profile)
     click.echo(f"Wrote {output} ({used})", err=True)
 
 
