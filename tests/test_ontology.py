@@ -21,6 +21,7 @@ from kg.vocab import KG, ONTOLOGY_IRI
 
 REPO = Path(__file__).resolve().parent.parent
 DLPROFILE_CHECK = REPO / "tests" / "java" / "DLProfileCheck.java"
+EXAMPLE_SHEET = REPO / "data" / "example-sheet"
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
@@ -342,7 +343,8 @@ def reasoner_export(tmp_path_factory):
     from kg.io.load import load_graph
 
     path = tmp_path_factory.mktemp("reasoner") / "all.owl"
-    export_graph(load_graph(), path, "xml", profile="reasoner")
+    # the bundled data and the example sheet, which has end dates and dates of every precision
+    export_graph(load_graph([resources.bundled_data_path(), EXAMPLE_SHEET]), path, "xml", profile="reasoner")
     return path
 
 
@@ -360,21 +362,30 @@ def test_owlapi_finds_the_reasoner_export_of_data_and_ontology_in_owl2_dl(reason
     assert result.stdout.startswith("0 OWL 2 DL profile violation(s)")
 
 
-def test_the_reasoner_export_keeps_every_date_and_its_precision(reasoner_export, bundled_data_only):
+def test_the_reasoner_export_keeps_every_date_and_its_precision(reasoner_export):
+    from kg.io.load import load_graph
+
     exported = Graph().parse(reasoner_export, format="xml")
-    dates = [(s, p, o) for s, p, o in bundled_data_only if p in (KG.startDate, KG.endDate, KG.foundingDate)]
+    original = load_graph([resources.bundled_data_path(), EXAMPLE_SHEET], include_ontology=False)
+    dates = [(s, p, o) for s, p, o in original if p in (KG.startDate, KG.endDate, KG.foundingDate)]
     assert dates
     precision = {KG.startDate: KG.startDatePrecision, KG.endDate: KG.endDatePrecision, KG.foundingDate: KG.foundingDatePrecision}
+    from kg.dates import date_bound
+
     for subject, prop, value in dates:
         (written,) = exported.objects(subject, prop)
-        assert written.datatype == XSD.dateTime and str(written).startswith(str(value)[:4])
+        is_end = prop == KG.endDate
+        expected = date_bound(str(value), end=is_end).isoformat() + ("T23:59:59" if is_end else "T00:00:00")
+        assert (written.datatype, str(written)) == (XSD.dateTime, expected)
         assert str(exported.value(subject, precision[prop])) == {4: "year", 7: "month", 10: "day"}[len(str(value))]
+    assert any(prop == KG.endDate for _, prop, _ in dates) and any(len(str(value)) == 4 for _, _, value in dates)
 
 
 @pytest.mark.parametrize("store", ["memory", "oxigraph"])
 def test_kg_reads_the_reasoner_export_back_to_the_same_findings(reasoner_export, invoke, store):
-    for as_of in ("2021-12-31", "2024-06", "2026-11-27"):
-        original = invoke("conflicts", "--as-of", as_of, "--format", "json", "--store", store)
+    inputs = ["--data", resources.bundled_data_path(), "--data", EXAMPLE_SHEET]
+    for as_of in ("2021-12-31", "2023-06-30", "2023-07-01", "2024-06", "2026-11-27"):
+        original = invoke("conflicts", "--as-of", as_of, "--format", "json", "--store", store, *inputs)
         exported = invoke("conflicts", "--as-of", as_of, "--format", "json", "--store", store, "--data", reasoner_export)
         assert original.exit_code == exported.exit_code == 0
         findings = [
