@@ -42,11 +42,13 @@ docs: install
 notebooks: install
 	$(BIN)/python notebooks/refresh.py
 
-# Load and conflict times per back-end on synthetic graphs (minutes; not part of the tests).
+# Load and conflict times per back-end on synthetic graphs, then kg query's time for every bundled
+# and README query (minutes; not part of the tests).
 # The full run takes about half an hour and ~5 GB of /tmp (10^7 triples); BENCH_SIZES=1e4,1e5 for a quick look.
 BENCH_SIZES ?= 1e4,1e5,1e6,1e7
 bench: install
 	$(BIN)/python bench/conflicts_bench.py --sizes $(BENCH_SIZES)
+	$(BIN)/python bench/query_bench.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

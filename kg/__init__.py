@@ -31,7 +31,7 @@ _API = {
     "push": "kg.push",
     "PushReport": "kg.push",
     # questions
-    "run_query": "kg.sparql",
+    "run_query": "kg.query",
     "QueryResult": "kg.sparql",
     "bundled_queries": "kg.query",
     "resolve_query": "kg.query",
@@ -137,12 +137,12 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.io.sheets.read import ingest_folder, ingest_to_file
     from kg.io.sheets.write import export_sheets, write_template
     from kg.push import PushReport, push
-    from kg.query import bundled_queries, format_result, resolve_query
+    from kg.query import bundled_queries, format_result, resolve_query, run_query
     from kg.render.docs import build_docs
     from kg.render.plots import control_tree, save_figure, supply_mix, timeline
     from kg.render.viz import VizSummary, render_html, show, write_html
     from kg.resources import bundled_data_path
-    from kg.sparql import QueryResult, run_query
+    from kg.sparql import QueryResult
     from kg.synth import generate, write_synthetic
     from kg.validate import ValidationReport, validate_graph
     from kg.vocab import DATA, KG, KGR

@@ -1,8 +1,8 @@
-"""``kg query`` and ``kg queries``: the bundled analyst queries, and query results as text.
+"""``kg query`` and ``kg queries``: the bundled analyst queries, running one, and results as text.
 
 Running a query is the backend's work (``Backend.run``), with the safety checks
 and parameter binding of ``kg.sparql``; this module finds the query a user
-names and formats what it returns.
+names, runs it on a graph (``run_query``) and formats what it returns.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
-from rdflib import BNode, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from kg import resources
+from kg.backends.base import Backend
+from kg.backends.open import as_backend
 from kg.errors import QueryError
 from kg.sparql import QueryResult, parse_header
 from kg.vocab import DATA
@@ -77,6 +80,30 @@ def resolve_query(name_or_path: str | None, *, expression: str | None = None) ->
             return query.name, query.text
     names = ", ".join(q.name for q in bundled_queries())
     raise QueryError(f"unknown query {name_or_path!r}; bundled queries: {names}")
+
+
+def run_query(
+    graph: Graph | Backend,
+    text: str,
+    *,
+    params: Iterable[str] = (),
+    allow_update: bool = False,
+    allow_service: bool = False,
+    infer: bool = False,
+    timeout: float | None = None,
+) -> QueryResult:
+    """Run SPARQL ``text`` on an rdflib graph or a backend, read-only unless allowed.
+
+    Parameter values (``NAME=VALUE``) are bound as RDF terms: ids and labels
+    name entities of the graph, and one that names nothing is an error.
+    ``infer`` adds the ontology's shortcuts (``kg:controls``...) inferred from
+    the claims; ``timeout`` is how many seconds to wait for the answer. An
+    rdflib graph is queried with Oxigraph's engine, on a copy (see
+    ``MemoryBackend.run``); an update changes the graph itself.
+    """
+    return as_backend(graph).run(
+        text, params=params, allow_update=allow_update, allow_service=allow_service, infer=infer, timeout=timeout
+    )
 
 
 def format_result(result: QueryResult, output_format: str) -> str:

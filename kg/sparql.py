@@ -10,15 +10,19 @@ or bound the same way in memory, in Oxigraph and at an endpoint.
 from __future__ import annotations
 
 import re
+import threading
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple, TypeVar
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.util import from_n3
 
-from kg.errors import QueryError, arg
-from kg.vocab import DATA, PREFIXES, QUERY_PREFIXES
+from kg.entities import resolve_ref
+from kg.errors import KgWarning, QueryError, UsageError, arg
+from kg.vocab import DATA, KG, PREFIXES, QUERY_PREFIXES
 
 _HEADER = re.compile(r"^#\+\s?(\s*)(.*)$")
 _KEY = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
@@ -68,16 +72,23 @@ def parse_header(text: str) -> dict[str, list[str]]:
 def parse_param(text: str, graph=None) -> tuple[str, URIRef | Literal]:
     """``NAME=VALUE`` as a variable name and an RDF term.
 
-    VALUE is ``<iri>``, ``prefix:name`` with a kg prefix, an id from the data, a
-    typed or quoted literal in Turtle syntax (``"2021"^^xsd:gYear``), a number,
-    or else a plain string literal. ``graph`` (an rdflib graph or a backend)
-    tells ids from strings.
+    VALUE is ``<iri>``, ``prefix:name`` with a kg prefix, an id or an exact label
+    (any case) from the data, a number, or a typed or quoted literal in Turtle
+    syntax (``"2021"^^xsd:gYear``, ``'"a string"'``). ``graph`` (an rdflib graph
+    or a backend) is where ids and labels are looked up, as ``kg describe`` does:
+    a value that names nothing there is an error, never a string that matches
+    nothing. Without a graph, a bare value is a string.
     """
     name, sep, value = text.partition("=")
-    name = name.strip().lstrip("$?")
+    name, value = name.strip().lstrip("$?"), value.strip()
     if not sep or not _NAME.match(name):
         raise QueryError(f"malformed {arg('params')} {text!r}; expected NAME=VALUE")
-    return name, _term(value.strip(), graph)
+    try:
+        return name, _term(value, graph)
+    except UsageError as exc:  # the value names no entity, or several
+        raise QueryError(
+            f"{arg('params')} {name}={value}: {exc}; to pass it as a string, quote it: {name}='\"{value}\"'"
+        ) from None
 
 
 def _term(value: str, graph) -> URIRef | Literal:
@@ -87,10 +98,10 @@ def _term(value: str, graph) -> URIRef | Literal:
         iri = value[1:-1]
         if not iri or any(c in iri for c in '<>"{}|^`\\ '):
             raise QueryError(f"malformed IRI in {arg('params')}: {value!r}")
-        return URIRef(iri)
+        return _existing(URIRef(iri), value, graph)
     if value.startswith('"') or value.startswith("'"):
         try:
-            term = from_n3(value, nsm=None if graph is None else graph.namespace_manager)
+            term = from_n3(value, nsm=_namespace_manager())
         except Exception:
             term = None
         if not isinstance(term, Literal):
@@ -100,22 +111,69 @@ def _term(value: str, graph) -> URIRef | Literal:
         return term
     prefix, colon, local = value.partition(":")
     if colon and prefix in namespaces and "/" not in local:
-        return URIRef(namespaces[prefix] + local)
-    if graph is not None and re.match(r"^[\w.\-]+$", value) and _is_subject(graph, DATA[value]):
-        return DATA[value]
-    if re.fullmatch(r"[+-]?\d+", value):
-        return Literal(int(value))
-    if re.fullmatch(r"[+-]?\d*\.\d+", value):
-        return Literal(Decimal(value))
-    return Literal(value)
+        return _existing(URIRef(namespaces[prefix] + local), value, graph)
+    lookups = None if graph is None else _Lookups(graph)
+    number = re.fullmatch(r"[+-]?\d+", value) or re.fullmatch(r"[+-]?\d*\.\d+", value)
+    if number and not (lookups and re.fullmatch(r"\d+", value) and lookups.exists(DATA[value])):
+        return Literal(int(value)) if "." not in value else Literal(Decimal(value))
+    if lookups is None:
+        return Literal(value)
+    return resolve_ref(value, lookups.exists, lambda: lookups.labelled(value))
 
 
-def prepare(text: str, *, allow_update: bool = False, allow_service: bool = False):
-    """Parse ``text`` as a read-only SPARQL query; refuse Update, LOAD and SERVICE.
+def _namespace_manager():
+    """kg's query prefixes, for typed literals (``"2021"^^xsd:gYear``) whatever the graph binds."""
+    from rdflib.namespace import NamespaceManager
+
+    manager = NamespaceManager(Graph(bind_namespaces="none"))
+    for prefix, namespace in QUERY_PREFIXES.items():
+        manager.bind(prefix, namespace, override=True)
+    return manager
+
+
+def _existing(iri: URIRef, value: str, graph) -> URIRef:
+    if graph is not None and not _Lookups(graph).exists(iri):
+        raise UsageError(f"unknown id {value!r}: no entity with that id, IRI or label in the graph")
+    return iri
+
+
+class _Lookups:
+    """Whether a node occurs in a graph or backend, and the nodes a label names, for ``resolve_ref``."""
+
+    def __init__(self, graph) -> None:
+        self.graph = graph
+
+    def exists(self, node: URIRef) -> bool:
+        graph = self.graph
+        if isinstance(graph, Graph):
+            return (node, None, None) in graph or (None, None, node) in graph or (None, node, None) in graph
+        term = node.n3()
+        _, rows = graph.select(f"SELECT ?x WHERE {{ {{ {term} ?x ?o }} UNION {{ ?x ?p {term} }} UNION {{ ?x {term} ?o }} }} LIMIT 1")
+        return bool(rows)
+
+    def labelled(self, label: str) -> Iterable[tuple]:
+        """(node, label) pairs whose label may equal ``label`` ignoring case (``resolve_ref`` decides)."""
+        if isinstance(self.graph, Graph):
+            return self.graph.subject_objects(RDFS.label)
+        wanted = Literal(label).n3()
+        return self.graph.select(
+            "SELECT ?node ?label WHERE { ?node <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+            f"FILTER (LCASE(STR(?label)) = LCASE({wanted})) }}"
+        )[1]
+
+
+def prepare(text: str, *, allow_update: bool = False, allow_service: bool = False, allow_dataset: bool = False):
+    """Parse ``text`` as a read-only SPARQL query; refuse Update, LOAD, SERVICE, USING and FROM.
 
     The checks run on the parse tree, before anything is evaluated, so a
-    refused query never reaches the network. Returns rdflib's prepared query,
-    or ``("update", text)`` when ``allow_update`` lets an update through.
+    refused query never reaches the network or a file. ``USING`` in an update
+    reads the graph it names from wherever the IRI points (rdflib fetches it),
+    so it needs ``allow_service`` as SERVICE does; ``WITH`` only names a graph
+    of the store, so it does not. ``FROM`` and ``FROM NAMED``
+    choose graphs a server holds; only an endpoint can honour them
+    (``allow_dataset``): local data is read as one graph, where they would be
+    ignored. Returns rdflib's prepared query, or ``("update", text)`` when
+    ``allow_update`` lets an update through.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
@@ -138,11 +196,20 @@ def prepare(text: str, *, allow_update: bool = False, allow_service: bool = Fals
             raise QueryError(f"refused: SPARQL Update ({', '.join(names)}) changes data; queries are read-only (pass {arg('allow_update')})")
         if _uses_service(update) and not allow_service:
             raise QueryError(f"refused: SERVICE reaches the network; pass {arg('allow_service')} to run it")
+        if any("using" in request for request in update.request) and not allow_service:
+            raise QueryError(
+                f"refused: USING reads the graph it names from the network or a local file; pass {arg('allow_service')} to run it"
+            )
         return ("update", text)
     except Exception as exc:
         raise QueryError(f"invalid SPARQL: {_short(str(exc))}") from None
     if _uses_service(tree) and not allow_service:
         raise QueryError(f"refused: SERVICE reaches the network; pass {arg('allow_service')} to run it")
+    if not allow_dataset and any(isinstance(part, dict) and "datasetClause" in part for part in tree):
+        raise QueryError(
+            "refused: FROM and FROM NAMED choose graphs a SPARQL server holds; kg reads local data as one graph, "
+            f"where they would be ignored (remove them, or query the server with {arg('endpoint')})"
+        )
     try:
         return translateQuery(tree, initNs=namespaces)
     except Exception as exc:
@@ -182,45 +249,117 @@ class QueryResult:
     graph: Graph | None = None
 
 
-def run_query(
-    graph: Graph,
-    text: str,
-    *,
-    params: Iterable[str] = (),
-    allow_update: bool = False,
-    allow_service: bool = False,
-) -> QueryResult:
-    """Run SPARQL ``text`` on ``graph`` with parameter values (``NAME=VALUE``) bound as RDF terms."""
-    prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
-    bindings = dict(parse_param(p, graph) for p in check_params(text, params))
-    try:
-        if isinstance(prepared, tuple):
-            graph.update(text, initBindings=bindings)
-            return QueryResult(form="UPDATE")
-        result = graph.query(prepared, initBindings=bindings)
-        if result.type == "ASK":
-            return QueryResult(form="ASK", boolean=bool(result.askAnswer))
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return QueryResult(form=result.type, graph=result.graph)
-        variables = tuple(str(v) for v in result.vars)
-        if re.search(r"SELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", text, re.IGNORECASE):
-            # rdflib returns SELECT * variables in set order; use their order in the text.
-            order = {name: _first_use(text, name) for name in variables}
-            variables = tuple(sorted(variables, key=order.get))
-            return QueryResult(
-                form="SELECT", variables=variables, rows=tuple(tuple(row[v] for v in variables) for row in result)
-            )
-        # rdflib evaluates lazily: errors surface while the rows are read.
-        return QueryResult(form="SELECT", variables=variables, rows=tuple(tuple(row) for row in result))
-    except QueryError:
-        raise
-    except Exception as exc:
-        raise QueryError(f"query failed: {_short(str(exc))}") from None
+def declare_prefixes(text: str) -> str:
+    """``text`` with a PREFIX line for each of kg's prefixes (``QUERY_PREFIXES``) it uses but does not declare.
+
+    Local engines are given kg's prefixes; a server knows none of them, so a
+    query sent to an endpoint declares them itself.
+    """
+    declared, used = set(), set()
+    for match in _PREFIX_TOKENS.finditer(text):
+        if match.group("declared") is not None:
+            declared.add(match.group("declared"))
+        elif match.group("used") is not None:
+            used.add(match.group("used"))
+    missing = [prefix for prefix in QUERY_PREFIXES if prefix in used - declared]
+    return "".join(f"PREFIX {prefix}: <{QUERY_PREFIXES[prefix]}>\n" for prefix in missing) + text
 
 
-def _first_use(text: str, name: str) -> int:
-    match = re.search(rf"[?$]{re.escape(name)}\b", text)
-    return match.start() if match else len(text)
+#: The binary shortcuts of the ontology (``owl:propertyChainAxiom``): each (subject role, object role)
+#: pair of a claim gives the shortcut from its subject to its object, whatever its dates and status.
+SHORTCUTS: dict[URIRef, tuple[tuple[URIRef, URIRef], ...]] = {
+    KG.founderOf: ((KG.founder, KG.foundedOrganization),),
+    KG.controls: ((KG.controller, KG.controlledEntity),),
+    KG.investsIn: ((KG.investor, KG.investee),),
+    KG.buysComputeFrom: ((KG.customer, KG.supplier),),
+    KG.competesWith: ((KG.partyA, KG.partyB), (KG.partyB, KG.partyA)),
+    KG.affiliatedWith: ((KG.affiliate, KG.affiliatedOrganization),),
+    KG.departedFrom: ((KG.departingAgent, KG.departedOrganization),),
+}
+#: The shortcuts the claims give, as a reasoner would infer them from the property chains.
+SHORTCUTS_QUERY = (
+    "CONSTRUCT { ?subject ?shortcut ?object } WHERE {\n  VALUES (?shortcut ?subjectRole ?objectRole) { "
+    + " ".join(f"({shortcut.n3()} {s.n3()} {o.n3()})" for shortcut, pairs in SHORTCUTS.items() for s, o in pairs)
+    + " }\n  ?claim ?subjectRole ?subject ; ?objectRole ?object .\n}"
+)
+
+
+def shortcuts_in(prepared) -> list[URIRef]:
+    """The shortcut properties a prepared query names anywhere (patterns, paths, expressions)."""
+    found: set[URIRef] = set()
+    _collect_iris(getattr(prepared, "algebra", prepared), found, set())
+    return sorted(found & set(SHORTCUTS))
+
+
+def _collect_iris(node, found: set, seen: set) -> None:
+    from rdflib.paths import Path
+
+    if isinstance(node, URIRef):
+        found.add(node)
+    elif isinstance(node, (str, bytes, int, float, bool)) or node is None or id(node) in seen:
+        return
+    else:
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            children = node.values()
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            children = node
+        elif isinstance(node, Path):
+            children = vars(node).values()
+        else:
+            return
+        for child in children:
+            _collect_iris(child, found, seen)
+
+
+class ShortcutWarning(KgWarning):
+    """A query names shortcuts that the data does not state and that were not inferred."""
+
+    def __str__(self) -> str:
+        return re.sub("\x00(\\w+)\x00", r"\1", super().__str__())
+
+
+def warn_missing_shortcuts(shortcuts: Iterable[URIRef]) -> None:
+    names = ", ".join("kg:" + str(shortcut)[len(str(KG)):] for shortcut in shortcuts)
+    warnings.warn(
+        ShortcutWarning(
+            f"the query uses {names}, which the data does not state: shortcuts hold only where inferred "
+            f"from the claims (pass {arg('infer')}), so this answer may miss them"
+        ),
+        stacklevel=3,
+    )
+
+
+T = TypeVar("T")
+
+
+def bounded(timeout: float | None, work: Callable[[], T]) -> T:
+    """``work()``, or a QueryError once ``timeout`` seconds have passed without its answer.
+
+    Neither pyoxigraph nor rdflib can cancel a query, so the work runs in a
+    daemon thread and is abandoned when time is up: the caller gets its error at
+    once (the CLI then exits, which ends the query); in a library process the
+    abandoned query runs on in the background until it ends.
+    """
+    if timeout is None:
+        return work()
+    outcome: dict = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller as it is
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="kg-query", daemon=True).start()
+    if not done.wait(timeout):
+        raise QueryError(f"the query did not finish within {timeout:g} s ({arg('timeout')}); kg stopped waiting for it")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def check_params(text: str, params: Iterable[str]) -> list[str]:
@@ -233,14 +372,7 @@ def check_params(text: str, params: Iterable[str]) -> list[str]:
     return params
 
 
-def _is_subject(graph, iri: URIRef) -> bool:
-    if isinstance(graph, Graph):
-        return (iri, None, None) in graph
-    _, rows = graph.select(f"SELECT ?p WHERE {{ {iri.n3()} ?p ?o }} LIMIT 1")
-    return bool(rows)
-
-
-def bind_as_values(text: str, params: Iterable[str], backend=None) -> str:
+def bind_as_values(text: str, params: Iterable[str], backend=None, *, update: bool = False) -> str:
     """``text`` with parameter values bound by a VALUES block, for Oxigraph and remote endpoints.
 
     Each value is parsed to an RDF term first and written in N-Triples syntax
@@ -258,16 +390,23 @@ def bind_as_values(text: str, params: Iterable[str], backend=None) -> str:
     opening = _where_group_start(text)
     if opening is not None:
         inline = f"{text[:opening]} {block}{text[opening:]}"
-        if _parses(inline):
+        if _parses(inline, update=update):
             return inline
+    if update:  # an update takes VALUES only inside a WHERE group
+        raise QueryError(f"{arg('params')} can be bound only in an update with a WHERE group")
     return f"{text.rstrip()}\n{block}\n"
 
 
-#: What the search for the WHERE group skips (comments, strings, IRIs), then the keyword and braces.
-_QUERY_TOKENS = re.compile(
+#: What a scan of query text skips: comments, strings and IRIs.
+_SKIP = (
     r'''(?P<skip>#[^\n]*|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\''''
     r'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>)'''
-    r"|(?P<where>(?<![:\w])WHERE\b)|(?P<open>\{)|(?P<close>\})",
+)
+#: The WHERE keyword and braces, for the search for the WHERE group.
+_QUERY_TOKENS = re.compile(_SKIP + r"|(?P<where>(?<![:\w])WHERE\b)|(?P<open>\{)|(?P<close>\})", re.IGNORECASE)
+#: Prefix declarations and prefixed names.
+_PREFIX_TOKENS = re.compile(
+    _SKIP + r"|\bPREFIX\s+(?P<declared>[A-Za-z][\w.-]*)?:" + r"|(?<![\w.\-:])(?P<used>[A-Za-z][\w.-]*):",
     re.IGNORECASE,
 )
 
@@ -287,11 +426,11 @@ def _where_group_start(text: str) -> int | None:
     return None
 
 
-def _parses(text: str) -> bool:
-    from rdflib.plugins.sparql import prepareQuery
+def _parses(text: str, *, update: bool = False) -> bool:
+    from rdflib.plugins.sparql import prepareQuery, prepareUpdate
 
     try:
-        prepareQuery(text, initNs=PREFIXES)
+        (prepareUpdate if update else prepareQuery)(text, initNs=QUERY_PREFIXES)
         return True
     except Exception:  # rdflib's parser raises many types; the caller falls back to a trailing block
         return False

@@ -22,7 +22,7 @@ from kg.backends.http import HttpClient
 from kg.backends.oxigraph import OxigraphBackend, oxigraph_module
 from kg.errors import EndpointError, InputError, KgWarning, QueryError, arg
 from kg.io.formats import N_TRIPLES, SPARQL_RESULTS_JSON
-from kg.sparql import QueryResult, bind_as_values, prepare
+from kg.sparql import QueryResult, bind_as_values, declare_prefixes, prepare, shortcuts_in, warn_missing_shortcuts
 
 
 class EndpointBackend(Backend):
@@ -96,11 +96,34 @@ class EndpointBackend(Backend):
             names = tuple(expected)
         return names, rows
 
-    def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
-        prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
+    def run(
+        self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False, infer=False, timeout=None
+    ):
+        """A user's read query, sent with the kg prefixes it uses declared (a server knows none of them).
+
+        FROM and FROM NAMED pass to the server, which holds named graphs, unless
+        ``graph`` already names the graph to read. Shortcuts are not inferred
+        here (that is the server's reasoner's work). Each answer is waited for
+        ``self.timeout`` seconds (``timeout`` is for local engines).
+        """
+        prepared = prepare(text, allow_update=allow_update, allow_service=allow_service, allow_dataset=True)
         if isinstance(prepared, tuple):
             raise QueryError("SPARQL Update is not sent to endpoints by kg query; use the server's own tools")
-        text = bind_as_values(text, params, self)
+        if self.graph and prepared.algebra.get("datasetClause"):
+            raise QueryError(
+                f"the query's FROM and {arg('graph')} both choose the graph to read, and the protocol lets "
+                f"{arg('graph')} win; give one of them"
+            )
+        if infer:
+            raise QueryError(
+                f"{arg('infer')} infers shortcuts from local data; at an endpoint, shortcuts are the server's "
+                "reasoner's work (GraphDB's OWL2-RL ruleset, for one)"
+            )
+        shortcuts = shortcuts_in(prepared)
+        missing = [s for s in shortcuts if not _json(self.url, self.query(f"ASK {{ ?s {s.n3()} ?o }}", SPARQL_RESULTS_JSON)).get("boolean")]
+        if missing:
+            warn_missing_shortcuts(missing)
+        text = bind_as_values(declare_prefixes(text), params, self)
         form = prepared.algebra.name
         if form == "AskQuery":
             document = _json(self.url, self.query(text, SPARQL_RESULTS_JSON))

@@ -11,6 +11,7 @@ from kg import resources
 from kg.backends.base import Backend
 from kg.backends.endpoint import EndpointBackend
 from kg.backends.memory import MemoryBackend
+from kg.backends.disk import folder_kind
 from kg.backends.oxigraph import OxigraphBackend
 from kg.errors import InputError, UsageError, arg
 from kg.io.load import load_graph
@@ -34,7 +35,9 @@ def open_backend(
 
     With no inputs and no endpoint, the bundled example is loaded. The ontology
     is always loaded with local inputs (into its own graph in Oxigraph). A store
-    on disk (``store_path``) is reused as it is when no inputs are given;
+    on disk (``store_path``) is reused as it is, read-only, when no inputs are
+    given, once its record says its last load completed (else an InputError
+    naming it); a new or empty folder gets the bundled example.
     ``progress_factory(total_bytes)`` gives a context whose value is called with
     each chunk's size as Oxigraph reads the files.
     """
@@ -47,10 +50,21 @@ def open_backend(
         return MemoryBackend(load_graph(inputs, include_ontology=include_ontology))
     if store != "oxigraph":
         raise UsageError(f"unknown {arg('store')} {store!r}; expected one of {', '.join(STORES)}")
+    if store_path is not None and not inputs and folder_kind(Path(store_path)) not in ("missing", "empty"):
+        reused = OxigraphBackend(store_path, include_ontology=include_ontology, read_only=True)
+        return _or_closed(reused, reused.check_complete)
+    found = walk(inputs or [resources.bundled_data_path()])  # before the store opens: a missing input changes nothing
     backend = OxigraphBackend(store_path, include_ontology=include_ontology)
-    if not inputs and not backend.is_empty():
-        return backend  # a store on disk reused as it is
-    backend.load_inputs(walk(inputs or [resources.bundled_data_path()]), progress_factory=progress_factory)
+    return _or_closed(backend, lambda: backend.load_inputs(found, progress_factory=progress_factory))
+
+
+def _or_closed(backend: OxigraphBackend, work) -> OxigraphBackend:
+    """``backend`` once ``work()`` is done; closed (its folder free for the next run) if it fails."""
+    try:
+        work()
+    except BaseException:
+        backend.close()
+        raise
     return backend
 
 

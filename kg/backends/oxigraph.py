@@ -3,142 +3,145 @@
 Queries and the rules' CONSTRUCTs run inside the store; only what a command
 shows becomes Python objects. Oxigraph releases the GIL, so kg runs its queries
 two at a time.
+
+A store on disk records its loads and is locked as ``kg.backends.disk`` says;
+runs that only read it open it read-only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
 from kg import resources
 from kg.backends.base import Backend, Rows, claim_queries, claim_rows_of
-from kg.errors import InputError, QueryError
+from kg.backends.disk import LOAD_GRAPH, check_complete, folder_kind, lock_folder, read_load_record, write_load_record
+from kg.backends.terms import interning_iri, oxigraph_module, query_result, to_oxigraph, to_rdflib
+from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
 from kg.io.rdf import error_location, error_reason, parse_rdf_file
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
-from kg.sparql import QueryResult, bind_as_values, prepare
+from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
 from kg.vocab import DCTERMS_TITLE, GENID, KG, ONTOLOGY_GRAPH, QUERY_PREFIXES, bind_prefixes
 
-
-def oxigraph_module():
-    try:
-        import pyoxigraph
-    except ImportError:  # pragma: no cover - pyoxigraph is a declared dependency
-        raise InputError("the Oxigraph backend needs pyoxigraph: pip install pyoxigraph") from None
-    return pyoxigraph
-
-
-def to_rdflib(term) -> Node | None:
-    """An rdflib term for a pyoxigraph term (xsd:string literals become plain, as in rdflib)."""
-    if term is None:
-        return None
-    ox = oxigraph_module()
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value) if datatype == str(XSD.string) else Literal(term.value, datatype=datatype)
-    raise QueryError(f"unsupported term in results: {term!r}")
-
-
-def _interning_iri():
-    """A converter from pyoxigraph terms to URIRefs that makes each IRI once.
-
-    The values come from Oxigraph, which has checked them, so rdflib's own check
-    (a few microseconds per IRI, the larger part of reading 10^5 claims) is skipped.
-    """
-    made: dict[str, URIRef] = {}
-
-    def iri(term) -> URIRef | None:
-        if term is None:
-            return None
-        value = term.value
-        found = made.get(value)
-        if found is None:
-            found = made[value] = str.__new__(URIRef, value)
-        return found
-
-    return iri
+#: The ontology's shortcuts inferred from the claims (read only when a query asks to infer them).
+SHORTCUTS_GRAPH = "urn:kg:shortcuts"
+_KG_GRAPHS = (LOAD_GRAPH, SHORTCUTS_GRAPH)
 
 
 def _any(iterator) -> bool:
     return next(iterator, None) is not None
 
 
-def to_oxigraph(term: Node):
-    ox = oxigraph_module()
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise QueryError(f"unsupported term: {term!r}")
-
-
 class OxigraphBackend(Backend):
     """A pyoxigraph store, in memory or on disk (``path``), for 10^6–10^8 triples.
 
     Files are bulk-loaded into the default graph (quads keep their graphs; queries
-    read the union). A store on disk is reused as it is by a run without data,
+    read them all). A store on disk is reused as it is by a run without data,
     and emptied and loaded again by a run with data, so it never mixes two runs.
+    ``read_only`` opens a store on disk without writing it, beside other readers.
     """
 
     name = "oxigraph"
 
-    def __init__(self, path: str | Path | None = None, *, include_ontology: bool = True) -> None:
+    def __init__(self, path: str | Path | None = None, *, include_ontology: bool = True, read_only: bool = False) -> None:
         ox = oxigraph_module()
         self.include_ontology = include_ontology
+        self.path = Path(path) if path else None
+        self.read_only = read_only and self.path is not None
+        self._lock = None
+        self._shortcuts_ready = False
+        if self.path is None:
+            self.store = ox.Store()
+            return
+        kind = folder_kind(self.path)
+        if kind == "foreign":
+            raise InputError(f"{self.path}: not an Oxigraph store (the folder holds other files); give {arg('store_path')} a new or empty folder")
+        if self.read_only and kind != "store":
+            raise InputError(f"{self.path}: no Oxigraph store there")
         try:
-            self.store = ox.Store(str(path)) if path else ox.Store()
+            self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"{path}: cannot open the Oxigraph store: {exc}") from None
-        self.path = path
+            raise InputError(f"{self.path}: cannot make the store's folder: {exc.strerror or exc}") from None
+        self._lock = lock_folder(self.path, exclusive=not self.read_only)
+        try:
+            self.store = ox.Store.read_only(str(self.path)) if self.read_only else ox.Store(str(self.path))
+        except OSError as exc:
+            self.close()
+            raise InputError(f"{self.path}: cannot open the Oxigraph store: {exc}") from None
+        record = self.load_record()
+        self._shortcuts_ready = bool(record and record.get("state") == "complete" and record.get("shortcuts"))
+
+    def close(self) -> None:
+        """Let other runs load the store: drop it and release the folder's lock."""
+        self.store = None
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_lock", None) is not None:
+            self.close()
 
     # loading
-    def is_empty(self) -> bool:
-        return len(self.store) == 0
-
     def clear(self) -> None:
         self.store.clear()
+        self._shortcuts_ready = False
 
     def load_inputs(self, inputs: list[Input], *, progress_factory=None) -> None:
-        """Replace the store's content with ``inputs`` (and the ontology, in its own graph, if included).
+        """Replace the store's content with ``inputs`` and the ontology (in its own graph).
 
         Spreadsheets are read before the store is emptied, so a sheet with bad
-        cells leaves a store on disk as it was.
+        cells leaves a store on disk as it was. On disk, the load is recorded as
+        begun before anything changes and as complete once all is in (the
+        ontology and the inferred shortcuts included), so an interrupted load
+        is never taken for the data. The ontology is loaded whatever
+        ``include_ontology`` says (which only decides what reads see), so a later
+        run that reuses the store has it.
         """
         sheets = [ingest_folder(found.path) for found in inputs if isinstance(found, SheetFolder)]
         files = [found for found in inputs if isinstance(found, RdfFile)]
+        loaded = [str(found.path.resolve()) for found in inputs]
+        self._record("loading", loaded)  # before the store is emptied: an interruption from here on shows
         self.clear()  # new data replaces what an earlier run left, never mixes with it
+        self._record("loading", loaded)
         for sheet in sheets:
             self.add_graph(sheet)
         total = sum(found.path.stat().st_size for found in files)
         with (progress_factory(total) if progress_factory else contextlib.nullcontext()) as advance:
             for found in files:
                 self.load_file(found.path, found.format, progress=advance)
-        if self.include_ontology:
-            self.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
+        self.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
+        if self.path is not None:  # a store on disk is read read-only later: infer now
+            self._add_shortcuts()
+        self._record("complete", loaded)
+
+    def _record(self, state: str, inputs: list[str]) -> None:
+        if self.path is not None:  # a store in memory ends with its run: nothing to record
+            write_load_record(self.store, state, inputs, shortcuts=self._shortcuts_ready)
+
+    def load_record(self) -> dict | None:
+        """What the last load of a store on disk recorded (``kg.backends.disk.read_load_record``)."""
+        return read_load_record(self.store)
+
+    def check_complete(self) -> None:
+        """Refuse a store on disk whose last load did not complete (an InputError naming its folder)."""
+        check_complete(self.path, self.load_record())
 
     def load_file(self, path: Path, rdf_format: RdfFormat | None = None, *, graph: str | None = None, progress=None) -> None:
         """Bulk-load one RDF file; ``progress(bytes_read)`` is called as it streams in."""
         ox = oxigraph_module()
         rdf_format = rdf_format or format_of(path)
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        if graph != ONTOLOGY_GRAPH:
+            self._drop_shortcuts()
         if rdf_format.oxigraph is None:  # JSON-LD: kg's loader resolves its context offline
             temp = Graph()
             parse_rdf_file(temp, path, rdf_format)
@@ -161,17 +164,29 @@ class OxigraphBackend(Backend):
                 raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
     def add_graph(self, rdf: Graph, *, graph_name: str | None = None) -> None:
-        """Add an rdflib graph (an ingested sheet, a JSON-LD file) to the store."""
+        """Add an rdflib graph (an ingested sheet, a JSON-LD file, a graph to query) to the store."""
         ox = oxigraph_module()
         target = ox.NamedNode(graph_name) if graph_name else ox.DefaultGraph()
-        self.store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target) for s, p, o in rdf)
+        made: dict = {}  # terms recur: each is made once
+
+        def term(node):
+            found = made.get(node)
+            if found is None:
+                found = made[node] = to_oxigraph(node)
+            return found
+
+        self._drop_shortcuts()
+        try:
+            self.store.bulk_extend(ox.Quad(term(s), term(p), term(o), target) for s, p, o in rdf)
+        except ValueError as exc:  # an IRI or language tag rdflib let through
+            raise InputError(f"the graph holds a term Oxigraph cannot store: {exc}") from None
 
     def claim_rows(self, cls, subject_role, object_role, *, pairs=None) -> list[tuple]:
         # The hot path at scale: IRIs become URIRefs (interned), dates stay plain strings.
         if pairs is not None:
             return self._claim_rows_between(cls, subject_role, object_role, pairs)
         ox = oxigraph_module()
-        iri = _interning_iri()
+        iri = interning_iri()
         rows = []
         solutions = (
             solution
@@ -197,7 +212,7 @@ class OxigraphBackend(Backend):
         look-ups, which Oxigraph answers faster than the claim query with the pairs in VALUES
         blocks (bench/results.md)."""
         ox = oxigraph_module()
-        iri = _interning_iri()
+        iri = interning_iri()
         pattern = self.store.quads_for_pattern
         rdf_type, start_date, end_date, attestation, status_of = (
             ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status)
@@ -260,6 +275,7 @@ class OxigraphBackend(Backend):
         """Add (subject, predicate, object) IRIs, as strings or URIRefs, to the default graph."""
         ox = oxigraph_module()
         triples = list(triples)
+        self._drop_shortcuts()
         try:  # as N-Triples text: several times faster than building a Quad per triple
             self.store.load(input="".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in triples).encode(), format=ox.RdfFormat.N_TRIPLES)
             return
@@ -291,7 +307,7 @@ class OxigraphBackend(Backend):
             return named.get(term) or named.setdefault(term, ox.NamedNode(GENID + term.value))
 
         parts = []
-        for graph in [ox.DefaultGraph(), *self.store.named_graphs()]:
+        for graph in [ox.DefaultGraph(), *self._graphs(ontology=True)]:
             if not self.store.query("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }", default_graph=graph):
                 parts.append(self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
                 continue
@@ -299,12 +315,54 @@ class OxigraphBackend(Backend):
             parts.append(ox.serialize((ox.Triple(iri(q.subject), q.predicate, iri(q.object)) for q in quads), format=ox.RdfFormat.N_TRIPLES))
         return b"".join(parts)
 
+    def _graphs(self, *, ontology: bool) -> list:
+        """The store's named graphs that hold data (the ontology's with ``ontology``), not kg's records."""
+        hidden = set(_KG_GRAPHS) | (set() if ontology else {ONTOLOGY_GRAPH})
+        return [graph for graph in self.store.named_graphs() if graph.value not in hidden]
+
+    def _read_dataset(self, *, ontology: bool | None = None, infer: bool = False) -> dict:
+        """Where queries look: the default graph with every graph of data (the union, as queries read
+        it), the ontology's if included, the inferred shortcuts if asked for; never kg's records."""
+        ox = oxigraph_module()
+        graphs = self._graphs(ontology=self.include_ontology if ontology is None else ontology)
+        shortcuts = [ox.NamedNode(SHORTCUTS_GRAPH)] if infer else []
+        return {"default_graph": [ox.DefaultGraph(), *graphs, *shortcuts], "named_graphs": graphs}
+
     def _data_dataset(self) -> dict:
         """Where kg's claim reads look: the default graph alone when all data is there (the usual
-        case, besides kg's ontology graph), else the union of all graphs, which costs Oxigraph on
-        disk half as much time again."""
-        others = [graph for graph in self.store.named_graphs() if graph.value != ONTOLOGY_GRAPH]
-        return {"use_default_graph_as_union": True} if others else {}
+        case), else it with the other graphs of data, which costs Oxigraph on disk half as much
+        time again."""
+        ox = oxigraph_module()
+        others = self._graphs(ontology=False)
+        return {"default_graph": [ox.DefaultGraph(), *others]} if others else {}
+
+    # the ontology's shortcuts, inferred when a query asks for them
+    def _add_shortcuts(self) -> None:
+        ox = oxigraph_module()
+        triples = self.store.query(SHORTCUTS_QUERY, **self._data_dataset()).serialize(format=ox.RdfFormat.N_TRIPLES)
+        self.store.remove_graph(ox.NamedNode(SHORTCUTS_GRAPH))
+        self.store.load(input=triples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(SHORTCUTS_GRAPH))
+        self._shortcuts_ready = True
+
+    def _drop_shortcuts(self) -> None:
+        """Forget the inferred shortcuts once the data changes (they are inferred again when asked for)."""
+        if self._shortcuts_ready and not self.read_only:
+            self.store.remove_graph(oxigraph_module().NamedNode(SHORTCUTS_GRAPH))
+        self._shortcuts_ready = False
+
+    def _ensure_shortcuts(self) -> None:
+        if self._shortcuts_ready:
+            return
+        if self.read_only:
+            raise QueryError(f"{self.path}: this store holds no inferred shortcuts; load it again with {arg('inputs')}")
+        self._add_shortcuts()
+
+    def _warn_missing_shortcuts(self, prepared) -> None:
+        """Warn when a query names shortcuts that the data does not state (they need inferring)."""
+        dataset = self._read_dataset()
+        missing = [shortcut for shortcut in shortcuts_in(prepared) if not self.store.query(f"ASK {{ ?s {shortcut.n3()} ?o }}", **dataset)]
+        if missing:
+            warn_missing_shortcuts(missing)
 
     def constructed(self, queries: Iterable[str]) -> "OxigraphBackend":
         """A new in-memory store holding what CONSTRUCT ``queries`` give over this store's graphs.
@@ -325,52 +383,76 @@ class OxigraphBackend(Backend):
         return target
 
     def select(self, query: str) -> Rows:
-        ox = oxigraph_module()
         try:
-            solutions = self.store.query(query, use_default_graph_as_union=True)
+            result = query_result(self.store.query(query, **self._read_dataset(ontology=True)))
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
-        if not isinstance(solutions, ox.QuerySolutions):
+        if result.form != "SELECT":
             raise QueryError("expected a SELECT query")
-        names = tuple(v.value for v in solutions.variables)
-        return names, [tuple(to_rdflib(solution[name]) for name in names) for solution in solutions]
+        return result.variables, list(result.rows)
 
-    def run(self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False):
-        ox = oxigraph_module()
+    def run(
+        self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False, infer=False, timeout=None
+    ) -> QueryResult:
+        """A user's query (read-only unless allowed), answered within ``timeout`` seconds.
+
+        An update changes a store in memory; a store on disk is refused, since
+        ``kg query`` changes only in-memory copies of the data.
+        """
         prepared = prepare(text, allow_update=allow_update, allow_service=allow_service)
+        if isinstance(prepared, tuple):
+            if infer:
+                raise QueryError(f"{arg('infer')} applies to queries, not to updates")
+            if self.path is not None:
+                raise QueryError(
+                    f"{self.path}: refused: SPARQL Update would change the store on disk, and kg query changes "
+                    f"only an in-memory copy of the data (load the data without {arg('store_path')} to update that copy)"
+                )
+            return bounded(timeout, lambda: self._update(text, params))
+        return bounded(timeout, lambda: self.answer(prepared, text, params=params, infer=infer))
+
+    def answer(self, prepared, text: str, *, params: Iterable[str] = (), infer: bool = False) -> QueryResult:
+        """The answer to a read query ``prepare`` has checked (``run`` without the checks and the clock)."""
+        if infer:
+            self._ensure_shortcuts()
+        else:
+            self._warn_missing_shortcuts(prepared)
         try:
-            if isinstance(prepared, tuple):
-                self.store.update(text)
-                return QueryResult(form="UPDATE")
             # pyoxigraph substitutes only projected variables, so bind with VALUES as for endpoints.
-            result = self.store.query(bind_as_values(text, params, self), use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
-            if isinstance(result, ox.QueryBoolean):
-                return QueryResult(form="ASK", boolean=bool(result))
-            if isinstance(result, ox.QueryTriples):
-                graph = Graph()
-                for triple in result:
-                    graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-                return QueryResult(form="CONSTRUCT", graph=graph)
-            names = tuple(v.value for v in result.variables)
-            rows = tuple(tuple(to_rdflib(solution[name]) for name in names) for solution in result)
-            return QueryResult(form="SELECT", variables=names, rows=rows)
+            text = bind_as_values(text, params, self)
+            return query_result(self.store.query(text, prefixes=QUERY_PREFIXES, **self._read_dataset(infer=infer)))
         except (SyntaxError, OSError, ValueError) as exc:
             raise QueryError(f"query failed: {exc}") from None
 
+    def _update(self, text: str, params: Iterable[str]) -> QueryResult:
+        text = bind_as_values(text, params, self, update=True)
+        try:
+            self.store.update(text, prefixes=QUERY_PREFIXES)
+        except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"update failed: {exc}") from None
+        finally:
+            self._drop_shortcuts()
+        return QueryResult(form="UPDATE")
+
     def to_graph(self) -> Graph:
         ox = oxigraph_module()
-        skipped = set() if self.include_ontology else {ox.NamedNode(ONTOLOGY_GRAPH)}
         graph = Graph()
         bind_prefixes(graph)
-        for quad in self.store:
-            if quad.graph_name not in skipped:
+        for source in [ox.DefaultGraph(), *self._graphs(ontology=self.include_ontology)]:
+            for quad in self.store.quads_for_pattern(None, None, None, source):
                 graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         return graph
 
-    def __len__(self) -> int:
+    def triple_count(self, *, ontology: bool) -> int:
+        """Triples of the data (and of the ontology with ``ontology``), kg's records left out."""
         ox = oxigraph_module()
-        hidden = [] if self.include_ontology else [ox.NamedNode(ONTOLOGY_GRAPH)]
-        return len(self.store) - sum(len(list(self.store.quads_for_pattern(None, None, None, g))) for g in hidden)
+        hidden = [*_KG_GRAPHS, *([] if ontology else [ONTOLOGY_GRAPH])]
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        sizes = [int(next(iter(self.store.query(count, default_graph=ox.NamedNode(graph))))["n"].value) for graph in hidden]
+        return len(self.store) - sum(sizes)
+
+    def __len__(self) -> int:
+        return self.triple_count(ontology=self.include_ontology)
 
 
 class _CountingReader:

@@ -62,7 +62,7 @@ def data_option(command):
             show_default=True,
             expose_value=False,
             callback=_remember,
-            help="With --endpoint: seconds to wait for each answer.",
+            help="Seconds to wait for each answer of --endpoint, and for kg query's answer on local data.",
         ),
     ]
     for option in reversed(options):
@@ -94,11 +94,16 @@ def format_option(*choices: str, default: str = "table"):
     )
 
 
+def backend_options() -> dict:
+    """The values of the options ``data_option`` adds (store, store_path, endpoint, graph_iri, timeout)."""
+    return click.get_current_context().meta.get("kg.backend", {})
+
+
 def open_from_options(data, *, include_ontology: bool = True):
     """The backend the command's options name: local inputs (memory or Oxigraph) or an endpoint."""
     from kg.backends.open import open_backend
 
-    options = click.get_current_context().meta.get("kg.backend", {})
+    options = backend_options()
     store = "oxigraph" if options.get("store_path") else options.get("store", "memory")
     progress = None
     if store == "oxigraph" and sys.stderr.isatty():

@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import click
 
-from kg.cli.options import data_option, format_option, open_from_options
+from kg.cli.group import flag_of
+from kg.cli.options import backend_options, data_option, format_option, open_from_options
+from kg.errors import KgWarning, QueryError
 
 
 @click.command()
 @click.argument("query", required=False)
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this SPARQL text instead of a named query or file.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME to an RDF term: <iri>, an id, prefix:name, or a literal such as '\"2021\"^^xsd:gYear' (repeatable).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind ?NAME to an RDF term: an id or exact label from the data, prefix:name, <iri>, a number, or a quoted "
+    "literal such as '\"some text\"' or '\"2021\"^^xsd:gYear' (repeatable). A value that names nothing is an error.",
+)
 @format_option("table", "csv", "tsv", "json", "md")
-@click.option("--allow-update", is_flag=True, help="Allow SPARQL Update (changes only the in-memory copy).")
-@click.option("--allow-service", is_flag=True, help="Allow SERVICE and LOAD, which reach the network.")
+@click.option(
+    "--infer",
+    is_flag=True,
+    help="Add the ontology's shortcuts (kg:controls, kg:investsIn...) inferred from the claims, as a reasoner would "
+    "(local data only).",
+)
+@click.option(
+    "--allow-update",
+    is_flag=True,
+    help="Allow SPARQL Update on the in-memory copy of the data (refused on --store-path and at --endpoint).",
+)
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE, LOAD and USING, which reach the network or local files.")
 @data_option
-def query(query, expression, params, output_format, allow_update, allow_service, data):
+def query(query, expression, params, output_format, infer, allow_update, allow_service, data):
     """Run a bundled query by name, a .rq file, or -e SPARQL, read-only.
 
     csv, tsv and json are the W3C SPARQL 1.1 results formats. Parameters are
-    bound as RDF terms, never pasted into the query text.
+    bound as RDF terms, never pasted into the query text. FROM is refused on
+    local data (which kg reads as one graph) and passed to an --endpoint.
+    --timeout bounds the query on local data too.
 
     \b
     Example:
@@ -31,7 +53,19 @@ def query(query, expression, params, output_format, allow_update, allow_service,
     from kg.query import format_result, resolve_query
 
     _, text = resolve_query(query, expression=expression)
-    result = open_from_options(data).run(text, params=params, allow_update=allow_update, allow_service=allow_service)
+    backend = open_from_options(data)
+    timeout = backend_options().get("timeout") or 60.0
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", KgWarning)
+            result = backend.run(text, params=params, allow_update=allow_update, allow_service=allow_service, infer=infer, timeout=timeout)
+    finally:
+        for warning in caught:
+            if issubclass(warning.category, KgWarning):  # the library names its arguments; here they read as flags
+                click.echo(f"Warning: {QueryError(str(warning.message.args[0])).render(flag_of)}", err=True)
+            else:
+                warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     click.echo(format_result(result, output_format))
 
 
