@@ -19,12 +19,17 @@ def arg(name: str) -> str:
     return f"\x00{name}\x00"
 
 
+def render_arguments(text: str, name_of: Callable[[str], str] = str) -> str:
+    """``text`` with each ``arg()`` named as its reader knows it (a keyword, or a CLI flag)."""
+    return _ARG.sub(lambda match: name_of(match.group(1)), text)
+
+
 class KgError(Exception):
     """Base of every error kg reports to a user (never a dependency's type)."""
 
     def render(self, name_of: Callable[[str], str] = str) -> str:
         """The message with each argument named as its reader knows it (a keyword, or a CLI flag)."""
-        return _ARG.sub(lambda match: name_of(match.group(1)), super().__str__())
+        return render_arguments(super().__str__(), name_of)
 
     @property
     def arguments(self) -> list[str]:
@@ -66,7 +71,16 @@ class RuleError(InputError):
 
 
 class KgWarning(UserWarning):
-    """Something kg did on the user's behalf that they should hear about (an ignored column)."""
+    """Something kg did on the user's behalf that they should hear about (an ignored column).
+
+    Like errors, warnings name keyword arguments with ``arg()``; the CLI shows them as flags.
+    """
+
+    def render(self, name_of: Callable[[str], str] = str) -> str:
+        return render_arguments(super().__str__(), name_of)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @dataclass(frozen=True)

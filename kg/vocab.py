@@ -27,6 +27,10 @@ GENID = "https://w3id.org/ai-compute-kg/genid/"
 #: The named graphs kg keeps apart from the user's data in a store.
 ONTOLOGY_GRAPH = "urn:kg:ontology"
 DERIVED_GRAPH = "urn:kg:derived"
+#: kg's record of a store's last load (what, when, whether it completed); never read as data.
+LOAD_GRAPH = "urn:kg:load"
+#: The ontology's shortcut properties inferred from the claims (``--infer``), kept out of the data.
+SHORTCUTS_GRAPH = "urn:kg:shortcuts"
 
 DCTERMS_TITLE = DCTERMS.title
 DCTERMS_DESCRIPTION = DCTERMS.description

@@ -164,3 +164,16 @@ def test_library_errors_name_keyword_arguments_and_the_cli_names_its_flags(invok
     refused = invoke("query", "-e", "CLEAR ALL")
     assert refused.exit_code == 2 and refused.stderr.endswith("(pass --allow-update)\n")
 
+
+
+def test_warnings_name_keyword_arguments_and_the_cli_names_its_flags(invoke):
+    import warnings as python_warnings
+
+    from kg.errors import KgWarning, arg
+
+    with python_warnings.catch_warnings(record=True) as caught:
+        python_warnings.simplefilter("always")
+        python_warnings.warn(KgWarning(f"shortcut without {arg('infer')}"))
+    assert str(caught[0].message) == "shortcut without infer"
+    result = invoke("query", "-e", "SELECT ?a WHERE { ?a kg:controls ?b }")
+    assert result.exit_code == 0 and "(pass --infer)" in result.stderr and "\x00" not in result.stderr

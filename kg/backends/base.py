@@ -34,8 +34,21 @@ class Backend:
         """A SPARQL SELECT's variables and rows of rdflib terms (None where unbound)."""
         raise NotImplementedError
 
-    def run(self, text: str, *, params: Iterable[str] = (), allow_update: bool = False, allow_service: bool = False):
-        """Any query a user gives (``kg query``), read-only unless allowed: a ``kg.sparql.QueryResult``."""
+    def run(
+        self,
+        text: str,
+        *,
+        params: Iterable[str] = (),
+        allow_update: bool = False,
+        allow_service: bool = False,
+        infer: bool = False,
+        timeout: float | None = None,
+    ):
+        """Any query a user gives (``kg query``), read-only unless allowed: a ``kg.sparql.QueryResult``.
+
+        ``infer`` adds the ontology's shortcut properties inferred from the claims;
+        ``timeout`` is how many seconds to wait for the answer.
+        """
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def to_graph(self):

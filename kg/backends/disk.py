@@ -17,9 +17,7 @@ from pathlib import Path
 
 from kg.backends.terms import oxigraph_module
 from kg.errors import InputError, arg
-
-#: kg's record of the store's last load (what, when, whether it completed); never read as data.
-LOAD_GRAPH = "urn:kg:load"
+from kg.vocab import LOAD_GRAPH
 
 
 def folder_kind(path: Path) -> str:

@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from kg import resources
 from kg.backends.base import Backend, Rows, claim_queries, claim_rows_of
-from kg.backends.disk import LOAD_GRAPH, check_complete, folder_kind, lock_folder, read_load_record, write_load_record
+from kg.backends.disk import check_complete, folder_kind, lock_folder, read_load_record, write_load_record
 from kg.backends.terms import interning_iri, oxigraph_module, query_result, to_oxigraph, to_rdflib
 from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
@@ -29,10 +29,9 @@ from kg.io.rdf import error_location, error_reason, parse_rdf_file
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
 from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
-from kg.vocab import DCTERMS_TITLE, GENID, KG, ONTOLOGY_GRAPH, QUERY_PREFIXES, bind_prefixes
+from kg.vocab import DCTERMS_TITLE, GENID, KG, LOAD_GRAPH, ONTOLOGY_GRAPH, QUERY_PREFIXES, SHORTCUTS_GRAPH, bind_prefixes
 
 #: The ontology's shortcuts inferred from the claims (read only when a query asks to infer them).
-SHORTCUTS_GRAPH = "urn:kg:shortcuts"
 _KG_GRAPHS = (LOAD_GRAPH, SHORTCUTS_GRAPH)
 
 

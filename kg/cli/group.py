@@ -7,7 +7,7 @@ import warnings
 import click
 
 from kg import __version__
-from kg.errors import KgError, KgWarning
+from kg.errors import KgError, KgWarning, render_arguments
 
 #: How the CLI names the library's keyword arguments in messages (``kg.errors.arg``).
 FLAGS = {
@@ -44,7 +44,8 @@ class KgGroup(click.Group):
     def invoke(self, ctx: click.Context):
         def show(message, category, *args, **kwargs):
             if issubclass(category, KgWarning):
-                click.echo(f"Warning: {message}", err=True)
+                text = message.render(flag_of) if isinstance(message, KgWarning) else render_arguments(str(message), flag_of)
+                click.echo(f"Warning: {text}", err=True)
             else:
                 default_show(message, category, *args, **kwargs)
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import click
 
-from kg.cli.group import flag_of
 from kg.cli.options import backend_options, data_option, format_option, open_from_options
-from kg.errors import KgWarning, QueryError
 
 
 @click.command()
@@ -55,17 +52,7 @@ def query(query, expression, params, output_format, infer, allow_update, allow_s
     _, text = resolve_query(query, expression=expression)
     backend = open_from_options(data)
     timeout = backend_options().get("timeout") or 60.0
-    caught: list = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", KgWarning)
-            result = backend.run(text, params=params, allow_update=allow_update, allow_service=allow_service, infer=infer, timeout=timeout)
-    finally:
-        for warning in caught:
-            if issubclass(warning.category, KgWarning):  # the library names its arguments; here they read as flags
-                click.echo(f"Warning: {QueryError(str(warning.message.args[0])).render(flag_of)}", err=True)
-            else:
-                warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    result = backend.run(text, params=params, allow_update=allow_update, allow_service=allow_service, infer=infer, timeout=timeout)
     click.echo(format_result(result, output_format))
 
 
