@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from rdflib import BNode, URIRef
 
 from kg import resources
 from kg.errors import QueryError
+from kg.io.formats import BY_NAME
+from kg.io.rdf import serialize_graph
+from kg.io.text import markdown_text, terminal_text
 from kg.sparql import QueryResult, parse_header
 from kg.vocab import DATA
 
@@ -80,11 +84,19 @@ def resolve_query(name_or_path: str | None, *, expression: str | None = None) ->
 
 
 def format_result(result: QueryResult, output_format: str) -> str:
-    """Text of a result: ``table``/``md`` for people, W3C SPARQL 1.1 ``csv``/``tsv``/``json``."""
+    """Text of a result: ``table``/``md`` for people, W3C SPARQL 1.1 ``csv``/``tsv``/``json``.
+
+    The W3C formats are exact: every value as the data holds it (a cell starting
+    with ``=`` stays so; use them for programs). ``table`` and ``md`` are for
+    people: control characters in values are shown as escapes, and ``md``
+    escapes Markdown and HTML, so no value can move the terminal's cursor, start
+    a heading or become a link. A CONSTRUCT or DESCRIBE graph is Turtle, with
+    control characters in its strings written as ``\\u`` escapes.
+    """
     if result.form == "UPDATE":
         return "Update done."
     if result.graph is not None:
-        return result.graph.serialize(format="turtle")
+        return _turtle(result.graph)
     if result.form == "ASK":
         if output_format == "json":
             return json.dumps({"head": {}, "boolean": result.boolean})
@@ -104,9 +116,22 @@ def format_result(result: QueryResult, output_format: str) -> str:
         return "\n".join(lines)
     from tabulate import tabulate
 
-    cells = [["" if term is None else _display(term) for term in row] for row in result.rows]
-    table = tabulate(cells, headers=list(result.variables), tablefmt="github" if output_format == "md" else "simple")
+    safe = markdown_text if output_format == "md" else terminal_text
+    cells = [["" if term is None else safe(_display(term)) for term in row] for row in result.rows]
+    headers = [safe(name) for name in result.variables]
+    # disable_numparse: a value is shown as the data has it ("1.50" is not "1.5").
+    table = tabulate(cells, headers=headers, tablefmt="github" if output_format == "md" else "simple", disable_numparse=True)
     return table + ("" if output_format == "md" else f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+
+
+def _turtle(graph) -> str:
+    text = serialize_graph(graph, BY_NAME["turtle"]).decode("utf-8")
+    # Control characters can only stand inside string literals here (IRIs cannot hold them),
+    # where Turtle reads \\uXXXX as the character itself.
+    return _TURTLE_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04X}", text)
+
+
+_TURTLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _results_json(result: QueryResult) -> dict:
