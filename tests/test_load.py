@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import RDFS, Literal
+from rdflib import RDFS, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import InputError
@@ -60,6 +60,18 @@ def test_json_ld_that_states_nothing_is_an_empty_graph_not_an_error(tmp_path):
     assert len(load_graph([path], include_ontology=False)) == 0
 
 
+XML_HEAD = '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ {} ]>\n'
+XML_BODY = (
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+    '<rdf:Description rdf:about="urn:x"><rdfs:label>{}</rdfs:label></rdf:Description></rdf:RDF>\n'
+)
+#: "Billion laughs": each entity ten of the one before; three levels here, nine make 3 GB.
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY l0 "lol">\n'
+    + "".join(f' <!ENTITY l{n} "{f"&l{n - 1};" * 10}">\n' for n in range(1, 4))
+    + "]>\n" + XML_BODY.format("&l3;")
+)
+
 BAD_INPUTS = [
     ("missing.ttl", None, "no such file"),
     ("graph.xyz", "id,name,type\nacme,Acme,Organization\n", "unknown file extension '.xyz'"),
@@ -75,6 +87,10 @@ BAD_INPUTS = [
     ("broken.nq", "<urn:a> <urn:p> .\n", "broken.nq"),
     ("import.jsonld", '{"@context": {"@import": "http://127.0.0.1:9/c.jsonld"}, "@id": "urn:a"}', "@import"),
     ("scoped.jsonld", '{"@context": {"t": {"@id": "urn:t", "@context": "http://127.0.0.1:9/c.jsonld"}}, "@id": "urn:a"}', "remote"),
+    ("laughs.rdf", LAUGHS, "laughs.rdf:3: refused: the file declares the XML entity 'l0'"),
+    ("laughs-by-content", LAUGHS, "laughs-by-content:3: refused"),
+    ("parameter.owl", XML_HEAD.format('<!ENTITY % p "&#60;!ENTITY l0 \'x\'>"> %p;') + XML_BODY.format("x"), "parameter.owl:2: refused"),
+    ("system.rdf", XML_HEAD.format('<!ENTITY l0 SYSTEM "file:///etc/passwd">') + XML_BODY.format("&l0;"), "system.rdf:2: refused"),
 ]
 
 
@@ -106,3 +122,20 @@ def test_cli_bad_input_is_one_error_line_with_exit_2(runner, tmp_path, name, con
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["laughs.rdf", "system.rdf"])
+def test_oxigraph_refuses_xml_entities_too(tmp_path, name):
+    """Oxigraph's RDF/XML parser expands nested entities (a nine-level file took 3 GB): kg checks first."""
+    from kg.backends.open import open_backend
+
+    path = tmp_path / name
+    path.write_text(dict((b[0], b[1]) for b in BAD_INPUTS)[name], encoding="utf-8")
+    with pytest.raises(InputError, match=f"{name}:[23]: refused"):
+        open_backend([path], store="oxigraph")
+
+
+def test_rdf_xml_with_a_doctype_but_no_entity_loads(tmp_path):
+    path = tmp_path / "plain.rdf"
+    path.write_text(XML_HEAD.format("") + XML_BODY.format("Lab &amp; Co"), encoding="utf-8")
+    assert load_graph([path], include_ontology=False).value(URIRef("urn:x"), RDFS.label) == Literal("Lab & Co")

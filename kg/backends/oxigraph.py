@@ -19,7 +19,7 @@ from kg import resources
 from kg.backends.base import Backend, Rows, claim_queries, claim_rows_of
 from kg.errors import InputError, QueryError
 from kg.io.formats import RdfFormat, format_of
-from kg.io.rdf import error_location, error_reason, parse_rdf_file
+from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_entities
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
 from kg.sparql import QueryResult, bind_as_values, prepare
@@ -144,6 +144,8 @@ class OxigraphBackend(Backend):
             parse_rdf_file(temp, path, rdf_format)
             self.add_graph(temp, graph_name=graph)
         else:
+            if rdf_format.name == "xml":  # Oxigraph's RDF/XML parser expands nested entities
+                refuse_xml_entities(path)
             try:
                 options = dict(
                     format=getattr(ox.RdfFormat, rdf_format.oxigraph),

@@ -3,13 +3,16 @@
 Parse errors from any of rdflib's parsers become an ``InputError`` naming the
 file and, where the parser knows it, the line, so the CLI prints one line.
 JSON-LD never reaches the network: kg's own context is inlined, any other
-remote context is refused.
+remote context is refused. RDF/XML that declares an entity is refused before
+any parser reads it (``refuse_xml_entities``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import xml.sax
+import xml.sax.handler
 from pathlib import Path
 
 from rdflib import Dataset, Graph
@@ -25,6 +28,8 @@ def parse_rdf_file(graph: Graph, path: str | Path, rdf_format: RdfFormat | None 
     path = Path(path)
     rdf_format = rdf_format or format_of(path)
     name = rdf_format.name
+    if name == "xml":
+        refuse_xml_entities(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -43,6 +48,47 @@ def parse_rdf_file(graph: Graph, path: str | Path, rdf_format: RdfFormat | None 
         raise
     except Exception as exc:  # rdflib's parsers raise many unrelated types
         raise InputError(f"{error_location(path, exc)}: not valid {name}: {error_reason(exc)}") from None
+
+
+class _PrologRead(Exception):
+    """The root element began: no entity can be declared after it."""
+
+
+class _StopAtRoot(xml.sax.handler.ContentHandler):
+    def startElement(self, name, attrs):  # noqa: N802 - SAX's name
+        raise _PrologRead
+
+
+def refuse_xml_entities(path: Path) -> None:
+    """An InputError if the XML file ``path`` declares an entity (or refers to an external one).
+
+    Nested entities ("billion laughs") expand a 1 kB file into gigabytes: Python's
+    expat took minutes over one, and Oxigraph's RDF/XML parser expands them too.
+    defusedxml refuses every entity declaration; only the prolog is read, as no
+    declaration can follow the root element, so the check costs nothing on a
+    large file. Both the in-memory loader and the Oxigraph backend call it.
+    """
+    import defusedxml
+    from defusedxml.expatreader import create_parser
+
+    parser = create_parser()
+    parser.setContentHandler(_StopAtRoot())
+    try:
+        with open(path, "rb") as handle:
+            parser.parse(handle)
+    except _PrologRead:
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except defusedxml.EntitiesForbidden as exc:
+        raise InputError(
+            f"{path}:{parser.getLineNumber()}: refused: the file declares the XML entity {exc.name!r}; "
+            "kg expands no XML entity (nested ones make a small file gigabytes long): write the text out, or save as Turtle"
+        ) from None
+    except defusedxml.DefusedXmlException as exc:
+        raise InputError(f"{path}:{parser.getLineNumber()}: refused: {exc}; kg reads no external XML") from None
+    except xml.sax.SAXParseException as exc:
+        raise InputError(f"{error_location(path, exc)}: not valid xml: {error_reason(exc)}") from None
 
 
 def _parse_jsonld(graph: Graph, path: Path, data: bytes) -> None:
