@@ -8,7 +8,6 @@ import click
 
 from kg import __version__
 from kg.errors import KgError, KgWarning
-from kg.io.text import terminal_text
 
 #: How the CLI names the library's keyword arguments in messages (``kg.errors.arg``).
 FLAGS = {
@@ -58,6 +57,8 @@ class KgGroup(click.Group):
             except KgError as exc:
                 problems = getattr(exc, "problems", None)
                 if problems:  # a sheet's bad cells: one Error line each (values shown escaped)
+                    from kg.io.text import terminal_text
+
                     for problem in problems:
                         click.echo(f"Error: {terminal_text(problem)}", err=True)
                     raise click.exceptions.Exit(CommandError.exit_code) from None

@@ -13,7 +13,6 @@ import sys
 import click
 
 from kg.cli.options import data_option, format_option, graph_from_options, open_from_options
-from kg.io.text import terminal_text as safe
 
 
 @click.command()
@@ -33,6 +32,8 @@ def stats(data, output_format):
         click.echo(json.dumps({"triples": result.triples, "classes": dict(result.classes), "statuses": dict(result.statuses)}, indent=2))
         return
     from tabulate import tabulate
+
+    from kg.io.text import terminal_text as safe
 
     click.echo(f"{result.triples} triples\n")
     click.echo(tabulate([(safe(name), count) for name, count in result.classes], headers=["class", "instances"], tablefmt="simple"))
@@ -59,6 +60,7 @@ def describe(entity, data, output_format):
     from dataclasses import asdict
 
     from kg.analysis.describe import describe as describe_in_backend
+    from kg.io.text import terminal_text as safe
 
     description = describe_in_backend(open_from_options(data), entity)
     if output_format == "json":
@@ -93,6 +95,7 @@ def validate(data, output_format):
     Example:
         kg validate --data my-graph.ttl
     """
+    from kg.io.text import terminal_text as safe
     from kg.validate import validate_graph
 
     report = validate_graph(graph_from_options(data, include_ontology=False))
