@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, URIRef
+from rdflib import XSD, BNode, URIRef
 
 from kg import resources
 from kg.errors import QueryError
@@ -161,8 +161,31 @@ def _csv_term(term) -> str:
 
 
 def _tsv_term(term) -> str:
-    # W3C TSV: terms in Turtle/N-Triples syntax; n3() escapes tabs and newlines in literals.
-    return term.n3()
+    """A term as W3C TSV writes it (Turtle syntax), with tab, newline and return escaped so a row stays a row.
+
+    rdflib's ``n3()`` writes a literal holding a line break as a long string with
+    the break in it, and raises on an IRI that is not valid (a query's ``IRI()``
+    can make one): both would break the table.
+    """
+    if isinstance(term, URIRef):
+        return _iri_text(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = '"' + str(term).translate(_TURTLE_STRING) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f"{text}^^{_iri_text(term.datatype)}"
+    return text
+
+
+_TURTLE_STRING = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+# What an IRI in Turtle cannot hold as it is: written as \uXXXX, which reads back as the same IRI.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _iri_text(iri: str) -> str:
+    return "<" + _IRI_FORBIDDEN.sub(lambda match: f"\\u{ord(match.group()):04X}", str(iri)) + ">"
 
 
 def _display(term) -> str:

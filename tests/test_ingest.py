@@ -616,3 +616,11 @@ def test_generated_sheets_round_trip_through_export(tmp_path_factory, sheet):
         assert first.value(DATA[entity["id"]], RDFS.label) == Literal(plain_cell(written))
     claims = {c for cls in {r.claim_type.cls for r in RELATIONS.values()} for c in first.subjects(RDF.type, cls)}
     assert len(claims) == len(relations)
+
+
+@pytest.mark.parametrize("homepage", ["https://example.org/\x01a", "https://example.org/\x7f", "https://exa mple.org", 'https://x.org/"'])
+def test_a_homepage_no_store_can_hold_is_a_bad_cell(tmp_path, homepage):
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(write_sheet(tmp_path / "s", f'id,name,type,homepage\nlab,Lab,AILab,"{homepage}"\n'))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, 4)]
+    assert "not a URL" in caught.value.problems[0].message

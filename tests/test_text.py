@@ -178,3 +178,21 @@ def test_describe_shows_escaped_names(invoke, hostile_sheet):
     assert "Lab\\x1b[2J\\x1b]0;pwned\\x07\\n# Heading" in result.stdout
     assert "note: note\\x1b[5m" in result.stdout
 
+
+
+def test_tsv_escapes_tab_newline_and_iris_that_are_not_valid():
+    from rdflib import BNode
+
+    result = QueryResult(
+        form="SELECT",
+        variables=("a", "b", "c"),
+        rows=((Literal("tab\there\nnew \"q\" \\"), URIRef("http://a b"), BNode("x")),),
+    )
+    lines = format_result(result, "tsv").split("\n")
+    assert lines == ["?a\t?b\t?c", '"tab\\there\\nnew \\"q\\" \\\\"\t<http://a\\u0020b>\t_:x']
+
+
+@pytest.mark.parametrize("output_format", ["table", "md", "csv", "tsv", "json"])
+def test_a_query_that_makes_an_invalid_iri_prints_it(invoke, output_format):
+    result = invoke("query", "-e", 'SELECT (IRI("http://a b") AS ?x) {}', "--format", output_format)
+    assert result.exit_code == 0 and "http://a" in result.stdout, result.output

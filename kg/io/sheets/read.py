@@ -93,7 +93,7 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
                 problems.add(row, "type", "an entity cannot be both a person and an organization")
         for column, check in (("founded", date_literal), ("homepage", is_url)):
             if row[column] and not check(row[column]):
-                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://)"
+                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://, with no blank, quote or control character)"
                 problems.add(row, column, what)
         if row["founded"] and KG.Person in types:
             problems.add(row, "founded", "a person has no founding date; use founded in relations.csv for what they founded")
