@@ -3,8 +3,8 @@
 Parse errors from any of rdflib's parsers become an ``InputError`` naming the
 file and, where the parser knows it, the line, so the CLI prints one line.
 JSON-LD never reaches the network: kg's own context is inlined, any other
-remote context is refused. RDF/XML that declares an entity is refused before
-any parser reads it (``refuse_xml_entities``).
+remote context is refused. What kg refuses in an input (an XML entity, a term
+no store can hold) is checked in ``kg.io.guard``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 import io
 import json
 import re
-import xml.sax
-import xml.sax.handler
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 
 from kg import resources
 from kg.errors import InputError, KgError, UsageError, arg
 from kg.io.formats import RdfFormat, format_of
-from kg.vocab import CONTEXT_IRI, PREFIXES
+from kg.io.guard import check_terms, refuse_bad_ids, refuse_xml_entities
+from kg.vocab import CONTEXT_IRI
 
 
 def parse_rdf_file(graph: Graph, path: str | Path, rdf_format: RdfFormat | None = None) -> None:
@@ -73,99 +72,6 @@ def parse_rdf_file(graph: Graph, path: str | Path, rdf_format: RdfFormat | None 
         graph += target
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def check_terms(triples, path: Path, data: bytes = b"") -> None:
-    """An InputError for the first term no RDF store can hold, naming the file (and the line ``data`` shows).
-
-    An IRI must be absolute and valid by RFC 3987, a language tag by BCP 47, a
-    blank node label by N-Triples and text must be Unicode: Oxigraph's own term
-    constructors decide, so a graph kg loads in memory also loads into Oxigraph
-    and writes to every format.
-    """
-    import pyoxigraph as ox
-
-    checked: set = set()
-    for triple in triples:
-        for term in triple:
-            if term in checked:
-                continue
-            try:
-                if isinstance(term, URIRef):
-                    ox.NamedNode(term)
-                elif isinstance(term, BNode):
-                    ox.BlankNode(term)
-                elif isinstance(term, Literal):
-                    if _SURROGATE.search(term):
-                        raise ValueError("text that is not Unicode (a lone surrogate)")
-                    # Literals are many and rarely repeat: only their languages and datatypes are remembered.
-                    kind = term.language or term.datatype
-                    if kind is not None and kind not in checked:
-                        if term.language:
-                            ox.Literal("", language=term.language)
-                        else:
-                            term = term.datatype
-                            ox.NamedNode(term)
-                        checked.add(kind)
-                    continue
-            except ValueError as exc:
-                what = {URIRef: "IRI", BNode: "blank node label", Literal: "literal"}[type(term)]
-                shown = str(term) if not isinstance(term, Literal) or not term.language else f"@{term.language}"
-                line = _line_holding(data, str(term) if isinstance(term, URIRef) else None)
-                where = f"{path}:{line}" if line else str(path)
-                raise InputError(f"{where}: not a valid {what}: {shown[:200]!r} ({exc})") from None
-            checked.add(term)
-
-
-def _line_holding(data: bytes, text: str | None) -> int | None:
-    if not text:
-        return None
-    found = data.find(text.encode("utf-8", "surrogatepass"))
-    return data.count(b"\n", 0, found) + 1 if found >= 0 else None
-
-
-class _PrologRead(Exception):
-    """The root element began: no entity can be declared after it."""
-
-
-class _StopAtRoot(xml.sax.handler.ContentHandler):
-    def startElement(self, name, attrs):  # noqa: N802 - SAX's name
-        raise _PrologRead
-
-
-def refuse_xml_entities(path: Path) -> None:
-    """An InputError if the XML file ``path`` declares an entity (or refers to an external one).
-
-    Nested entities ("billion laughs") expand a 1 kB file into gigabytes: Python's
-    expat took minutes over one, and Oxigraph's RDF/XML parser expands them too.
-    defusedxml refuses every entity declaration; only the prolog is read, as no
-    declaration can follow the root element, so the check costs nothing on a
-    large file. Both the in-memory loader and the Oxigraph backend call it.
-    """
-    import defusedxml
-    from defusedxml.expatreader import create_parser
-
-    parser = create_parser()
-    parser.setContentHandler(_StopAtRoot())
-    try:
-        with open(path, "rb") as handle:
-            parser.parse(handle)
-    except _PrologRead:
-        return
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except defusedxml.EntitiesForbidden as exc:
-        raise InputError(
-            f"{path}:{parser.getLineNumber()}: refused: the file declares the XML entity {exc.name!r}; "
-            "kg expands no XML entity (nested ones make a small file gigabytes long): write the text out, or save as Turtle"
-        ) from None
-    except defusedxml.DefusedXmlException as exc:
-        raise InputError(f"{path}:{parser.getLineNumber()}: refused: {exc}; kg reads no external XML") from None
-    except xml.sax.SAXParseException as exc:
-        raise InputError(f"{error_location(path, exc)}: not valid xml: {error_reason(exc)}") from None
-
-
 def _parse_jsonld(graph: Graph, path: Path, data: bytes, base: str) -> None:
     """JSON-LD into ``graph``; JSON that maps to no triple at all is not JSON-LD, and an error.
 
@@ -175,7 +81,7 @@ def _parse_jsonld(graph: Graph, path: Path, data: bytes, base: str) -> None:
     two files may share and which need not be valid N-Triples labels.
     """
     document = _inline_contexts(path, _json_document(path, data))
-    _refuse_bad_ids(path, data, document)
+    refuse_bad_ids(path, data, document)
     parsed = Graph()
     parsed.parse(data=json.dumps(document), format="json-ld", publicID=base)
     if not len(parsed) and not _speaks_jsonld(document):
@@ -187,43 +93,6 @@ def _parse_jsonld(graph: Graph, path: Path, data: bytes, base: str) -> None:
 
     for triple in parsed:
         graph.add(tuple(map(relabel, triple)))
-
-
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-def _refuse_bad_ids(path: Path, data: bytes, document) -> None:
-    """An InputError for a node id that is not an IRI: rdflib drops such a node, and every statement about it, silently."""
-    from kg.entities import is_iri
-
-    def aliases(node, found):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "@context":
-                    for context in value if isinstance(value, list) else [value]:
-                        if isinstance(context, dict):
-                            found |= {term for term, meaning in context.items() if meaning == "@id"}
-                aliases(value, found)
-        elif isinstance(node, list):
-            for item in node:
-                aliases(item, found)
-        return found
-
-    keys = aliases(document, {"@id"})
-
-    def check(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in keys and isinstance(value, str) and not value.startswith("_:"):
-                    if _NOT_IN_IRI.search(value) or ("://" in value and not is_iri(value)):
-                        line = _line_holding(data, value)
-                        raise InputError(f"{path}:{line or 1}: not a valid IRI: {value[:200]!r} (as a node id)")
-                check(value)
-        elif isinstance(node, list):
-            for item in node:
-                check(item)
-
-    check(document)
 
 
 def _speaks_jsonld(document) -> bool:
