@@ -19,7 +19,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
 from kg.vocab import STATUS_IRIS
-from kg.errors import IngestError, KgWarning
+from kg.errors import IngestError, InputError, KgWarning
 from kg.io.sheets.model import ProblemCount, ontology_terms
 from kg.io.text import plain_cell
 from kg.io.sheets.read import ingest_folder
@@ -461,7 +461,7 @@ def test_bundled_data_round_trips_through_csv(invoke, tmp_path, bundled_data_onl
     folder = tmp_path / "sheet"
     result = invoke("export", "--format", "csv", "-o", folder)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in folder.iterdir()) == ["entities.csv", "relations.csv", "sources.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == [".kg-manifest", "entities.csv", "relations.csv", "sources.csv"]
     assert isomorphic(ingest_folder(folder), bundled_data_only)
 
 
@@ -504,7 +504,7 @@ def test_export_replaces_the_files_whole_or_not_at_all(tmp_path, monkeypatch):
         return real_fdopen(*args, **kwargs)
 
     monkeypatch.setattr("kg.io.atomic.os.fdopen", failing_fdopen)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):
         export_sheets(load_graph(include_ontology=False), folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temporary file left either
 

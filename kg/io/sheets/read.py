@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS
 
 from kg.dates import date_literal
 from kg.errors import InputError
-from kg.io.atomic import write_atomically
+from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, ontology_terms, read_rows
@@ -41,6 +41,7 @@ def ingest_folder(folder: str | Path) -> Graph:
     then how many more of that kind there are.
     """
     folder = Path(folder)
+    check_folder_whole(folder)  # a kill during kg export must not give a mix of two exports
     paths = {spec.file: folder / spec.file for spec in (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)}
     if not paths[ENTITY_SHEET.file].is_file():
         raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv")
