@@ -116,3 +116,126 @@ def test_construct_over_a_deep_chain_prints_turtle(invoke, tmp_path):
         result = invoke("query", "--store", store, "--data", source, "-e", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         assert result.exit_code == 0, result.output
         assert chain_depth(Graph().parse(data=result.stdout, format="turtle")) == 300
+
+
+# --- GraphML and GEXF ------------------------------------------------------------------------------
+
+GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+GRAPHML_TYPES = {"boolean": lambda v: v in ("true", "false"), "int": int, "long": int, "float": float, "double": float, "string": str}
+
+
+def check_graphml(path) -> list[str]:
+    """The GraphML schema's constraints on ``path``, checked by hand; returns what breaks them.
+
+    No schema is fetched (the tests never reach the network), and the XSD files of
+    graphml.graphdrawing.org state no licence to ship them; validating XSD would
+    also take a new dependency (lxml or xmlschema). What is checked is what the
+    schema (graphml-structure.xsd, graphml-attributes.xsd) constrains and Gephi
+    and yEd rely on: keys first, key ids unique (xs:ID), attr.type one of the six,
+    one key per name and domain, edgedefault, node and edge ids unique (xs:ID),
+    edges between declared nodes, every data element under a key of its domain,
+    at most once per element, with a value of the key's type.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    problems = []
+    root = ElementTree.parse(path).getroot()
+    if root.tag != f"{GRAPHML}graphml":
+        return [f"root element {root.tag}"]
+    children = [child.tag for child in root]
+    keys = root.findall(f"{GRAPHML}key")
+    if children != [f"{GRAPHML}key"] * len(keys) + [f"{GRAPHML}graph"]:
+        problems.append(f"graphml children: {children}")
+    declared = {}
+    for key in keys:
+        if key.get("id") in declared:
+            problems.append(f"key id {key.get('id')} declared twice")
+        declared[key.get("id")] = key
+        if key.get("for") not in ("graph", "node", "edge", "all"):
+            problems.append(f"key {key.get('id')} for {key.get('for')}")
+        if key.get("attr.type") not in GRAPHML_TYPES:
+            problems.append(f"key {key.get('id')} type {key.get('attr.type')}")
+    pairs = [(key.get("attr.name"), key.get("for")) for key in keys]
+    if len(set(pairs)) != len(pairs):
+        problems.append(f"a name declared twice for one domain: {pairs}")
+    graph = root.find(f"{GRAPHML}graph")
+    if graph.get("edgedefault") not in ("directed", "undirected"):
+        problems.append(f"edgedefault {graph.get('edgedefault')}")
+    ids: set[str] = set()
+    nodes = graph.findall(f"{GRAPHML}node")
+    for element in [*nodes, *graph.findall(f"{GRAPHML}edge")]:
+        kind = element.tag[len(GRAPHML):]
+        if element.get("id") is not None:
+            if element.get("id") in ids:
+                problems.append(f"{kind} id {element.get('id')} used twice")
+            ids.add(element.get("id"))
+        seen = set()
+        for data in element:
+            key = declared.get(data.get("key"))
+            if data.tag != f"{GRAPHML}data" or key is None or key.get("for") not in (kind, "all"):
+                problems.append(f"{kind} {element.get('id')}: {data.tag} {data.get('key')}")
+                continue
+            if data.get("key") in seen:
+                problems.append(f"{kind} {element.get('id')}: key {data.get('key')} twice")
+            seen.add(data.get("key"))
+            try:
+                assert GRAPHML_TYPES[key.get("attr.type")](data.text or "") is not False
+            except (ValueError, AssertionError):
+                problems.append(f"{kind} {element.get('id')}: {key.get('attr.name')}={data.text!r} is not {key.get('attr.type')}")
+    node_ids = {node.get("id") for node in nodes}
+    for edge in graph.findall(f"{GRAPHML}edge"):
+        if not {edge.get("source"), edge.get("target")} <= node_ids:
+            problems.append(f"edge {edge.get('id')} to an undeclared node")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def market():
+    from conftest import FIXTURES
+
+    return load_graph([FIXTURES / "network" / "dated-market.ttl"], include_ontology=False)
+
+
+def test_graphml_keeps_to_its_schema(tmp_path, market, bundled_data_only):
+    for graph in (market, bundled_data_only):
+        export_graph(graph, tmp_path / "net.graphml")
+        assert check_graphml(tmp_path / "net.graphml") == []
+
+
+def test_graphml_and_gexf_type_money_stake_and_capacity_as_numbers(tmp_path, market):
+    import xml.etree.ElementTree as ElementTree
+
+    import networkx as nx
+
+    export_graph(market, tmp_path / "net.graphml")
+    keys = {key.get("attr.name"): key.get("attr.type") for key in ElementTree.parse(tmp_path / "net.graphml").getroot().iter(f"{GRAPHML}key")}
+    assert keys["capacity_mw"] == "double"
+    read = nx.read_graphml(tmp_path / "net.graphml", force_multigraph=True)
+    capacities = sorted(d["capacity_mw"] for *_, d in read.edges(data=True) if "capacity_mw" in d)
+    assert capacities == [40.0, 60.0, 100.0]
+    export_graph(market, tmp_path / "net.gexf")
+    text = (tmp_path / "net.gexf").read_text("utf-8")
+    assert 'title="capacity_mw" type="double"' in text and "networkx_key" not in text
+    read = nx.read_gexf(tmp_path / "net.gexf")
+    assert sorted(d["capacity_mw"] for *_, d in read.edges(data=True) if "capacity_mw" in d) == capacities
+    assert all(key == d["claim"] for *_, key, d in read.edges(keys=True, data=True))
+
+
+def test_a_quality_that_is_not_a_number_is_left_out_with_a_warning(tmp_path, market):
+    from kg.errors import KgWarning
+    from kg.vocab import KG
+
+    graph = Graph() + market
+    claim = next(graph.subjects(KG.capacityMW, None))
+    graph.set((claim, KG.capacityMW, Literal("lots")))
+    with pytest.warns(KgWarning, match="1 capacity_mw value"):
+        export_graph(graph, tmp_path / "net.graphml")
+    assert check_graphml(tmp_path / "net.graphml") == []
+
+
+def test_an_unknown_extension_names_every_format(invoke, tmp_path):
+    result = invoke("export", "-o", tmp_path / "graph.foo")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    for suffix in (".graphml", ".gexf", ".ttl", ".jsonld", ".rdf"):
+        assert suffix in result.stderr
+    assert "--format" in result.stderr and not list(tmp_path.iterdir())
