@@ -17,6 +17,7 @@ from kg.errors import KgWarning, UsageError, arg
 from kg.io.atomic import write_atomically
 from kg.io.formats import BY_EXPORT_NAME, BY_SUFFIX, export_format as rdf_export_format, format_by_suffix
 from kg.io.rdf import serialize_graph
+from kg.io.text import xml_text
 from kg.io.sheets.write import export_sheets
 
 #: Agent-level network formats for Gephi and yEd (claims as edges; see kg.analysis.network).
@@ -42,7 +43,11 @@ def export_graph(graph: Graph, path: str | Path, export_format: str | None = Non
             f"(or give {arg('export_format')}, csv for a folder of sheets)"
         )
     rdf_format = rdf_export_format(path, export_format)
-    write_atomically(path, serialize_graph(graph, rdf_format))
+    try:
+        data = serialize_graph(graph, rdf_format)
+    except UsageError as exc:  # what the format cannot hold: say which file was not written
+        raise UsageError(f"{path}: {exc.args[0]}") from None
+    write_atomically(path, data)
     return rdf_format.export_name
 
 
@@ -57,6 +62,7 @@ def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
     ``capacity_mw`` as numbers (double), so Gephi can size and filter by them.
     A missing number is left out (both formats allow it); a missing text is
     ``""``; dates keep their lexical form (``2021``, ``2021-06``, ``2021-06-30``).
+    A control character XML cannot hold is written as an escape (``\\x1b``).
     """
     import networkx as nx  # only when a network is asked for
 
@@ -66,8 +72,16 @@ def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
     plain = nx.MultiDiGraph()
     # GEXF reads "id" and "type" as its own node id and edge kind, and "start"/"end"
     # as its time model, so those attributes get plain names in both formats.
+    escaped = Counter()
+
+    def text(value) -> str:  # XML cannot hold control characters: they are written as escapes
+        value = "" if value is None else str(value)
+        safe = xml_text(value)
+        escaped["values"] += safe != value
+        return safe
+
     for node, data in network.nodes(data=True):
-        plain.add_node(node, kg_id=data["id"], label=data["label"], types=data["types"])
+        plain.add_node(node, kg_id=text(data["id"]), label=text(data["label"]), types=text(data["types"]))
     not_numbers: Counter[str] = Counter()
     for subject, obj, key, data in network.edges(keys=True, data=True):
         values = {}
@@ -80,11 +94,16 @@ def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
                 elif value is not None:
                     not_numbers[name] += 1
                 continue
-            values[name] = "" if value is None else str(value)
+            values[name] = text(value)
         values["claim_type"] = values.pop("type")
         values["start_date"], values["end_date"] = values.pop("start"), values.pop("end")
-        values["label"] = data["relation"]
+        values["label"] = text(data["relation"])
         plain.add_edge(subject, obj, key=key, **values)
+    if escaped["values"]:
+        warnings.warn(
+            f"{escaped['values']} value(s) hold characters XML cannot hold; the {export_format} file shows them as escapes (\\x1b)",
+            KgWarning, stacklevel=2,
+        )
     for name, count in sorted(not_numbers.items()):
         warnings.warn(f"{count} {name} value(s) are not numbers; left out of the {export_format} file", KgWarning, stacklevel=2)
     if export_format == "graphml":

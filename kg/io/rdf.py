@@ -14,12 +14,13 @@ import json
 import re
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from kg import resources
 from kg.errors import InputError, KgError, UsageError, arg
 from kg.io.formats import RdfFormat, format_of
 from kg.io.guard import check_terms, refuse_bad_ids, refuse_xml_entities
+from kg.io.text import XML_INVALID
 from kg.vocab import CONTEXT_IRI
 
 
@@ -203,7 +204,7 @@ def serialize_graph(graph: Graph, rdf_format: RdfFormat) -> bytes:
         if rdf_format.name == "json-ld":
             return _jsonld(graph)
         if rdf_format.name == "xml":
-            _check_xml_names(graph)
+            _check_xml(graph)
         return _serialize_with(graph, rdf_format)
     except KgError:
         raise
@@ -242,8 +243,13 @@ def _serialize_with(graph: Graph, rdf_format: RdfFormat) -> bytes:
     return stream.getvalue()
 
 
-def _check_xml_names(graph: Graph) -> None:
-    """RDF/XML writes a predicate as an XML element: one whose IRI ends in no XML name cannot be written."""
+def _check_xml(graph: Graph) -> None:
+    """RDF/XML writes a predicate as an XML element and a literal as XML text: what XML cannot hold is an error.
+
+    A predicate whose IRI ends in no XML name has no element name; a literal with
+    a control character (other than tab and line ends) would make a file no XML
+    parser reads.
+    """
     for predicate in set(graph.predicates()):
         try:
             graph.namespace_manager.compute_qname_strict(predicate)
@@ -252,6 +258,13 @@ def _check_xml_names(graph: Graph) -> None:
                 f"cannot write RDF/XML: the property <{predicate}> does not end in an XML name (RDF/XML cannot hold it); "
                 "write Turtle, N-Triples or JSON-LD"
             ) from None
+    for subject, _, value in graph:
+        if isinstance(value, Literal) and XML_INVALID.search(value):
+            char = XML_INVALID.search(value).group()
+            raise UsageError(
+                f"cannot write RDF/XML: a value of <{subject}> holds U+{ord(char):04X}, a character XML cannot hold; "
+                "write Turtle, N-Triples or JSON-LD"
+            )
 
 
 def _jsonld(graph: Graph) -> bytes:

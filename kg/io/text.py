@@ -44,6 +44,15 @@ def markdown_text(text: str) -> str:
     return _NUMBER_START.sub(r"\1\\.", text, count=1)
 
 
+#: Characters XML 1.0 cannot hold, even as a character reference.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold written as escapes (``\\x1b``), for GraphML and GEXF labels."""
+    return XML_INVALID.sub(_escape, str(text))
+
+
 #: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
