@@ -211,3 +211,13 @@ def test_json_ld_blank_nodes_of_two_files_stay_apart(tmp_path):
         (tmp_path / name).write_text('{"@id": "_:b0", "urn:p": "%s"}' % name, encoding="utf-8")
     graph = load_graph([tmp_path / "one.jsonld", tmp_path / "two.jsonld"], include_ontology=False)
     assert len(set(graph.subjects())) == 2
+
+
+def test_a_parse_error_quoting_the_file_shows_control_characters_escaped(runner, tmp_path):
+    from kg.cli import cli
+
+    path = tmp_path / "escape.nt"  # rdflib's N-Triples parser quotes the line it cannot read
+    path.write_text("<urn:a> <urn:p> \x1b[2J\x1b]0;pwned\x07 .\n", encoding="utf-8")
+    result = runner.invoke(cli, ["stats", "--data", str(path)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"Error: {path}: not valid nt")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

@@ -20,7 +20,7 @@ from kg import resources
 from kg.errors import InputError, KgError, UsageError, arg
 from kg.io.formats import RdfFormat, format_of
 from kg.io.guard import check_terms, refuse_bad_ids, refuse_xml_entities
-from kg.io.text import XML_INVALID
+from kg.io.text import XML_INVALID, terminal_text
 from kg.vocab import CONTEXT_IRI
 
 
@@ -172,12 +172,12 @@ def _line_of(exc: Exception) -> int | None:
 
 
 def error_reason(exc: Exception) -> str:
-    """A parser's complaint on one line of at most 200 characters."""
+    """A parser's complaint on one line of at most 200 characters (it may quote the file: control characters escaped)."""
     why = getattr(exc, "_why", None)  # notation3.BadSyntax keeps its reason here
     text = str(why) if why else str(exc) or type(exc).__name__
     if isinstance(exc, UnicodeDecodeError):
         text = f"not UTF-8 text (byte {exc.start})"
-    text = " ".join(text.split())
+    text = terminal_text(" ".join(text.split()))
     return text if len(text) <= 200 else text[:197] + "..."
 
 
