@@ -27,6 +27,17 @@ def label_of(graph: Graph, node: Node) -> str:
     return str(label) if label is not None else short_id(node)
 
 
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI as RFC 3987 defines it (Oxigraph's parser decides)."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def resolve_entity(graph: Graph, ref: str) -> URIRef:
     """The IRI a user means by ``ref``: an IRI, ``prefix:name``, a data id or an exact label."""
     return resolve_ref(ref, lambda node: (node, None, None) in graph or (None, None, node) in graph, lambda: graph.subject_objects(RDFS.label))
@@ -47,7 +58,7 @@ def resolve_ref(ref: str, exists: Callable[[URIRef], bool], labelled: Callable[[
         if re.fullmatch(r"[\w.\-]+", ref):  # an id; anything else can only be a label
             candidates.append(DATA[ref])
     for candidate in candidates:
-        if exists(candidate):
+        if is_iri(candidate) and exists(candidate):  # no graph holds an invalid IRI, and no query can spell one
             return candidate
     matches = sorted({s for s, label in labelled() if str(label).casefold() == ref.casefold()})
     if len(matches) == 1:

@@ -5,16 +5,20 @@ Every output is written whole or not at all (``kg.io.atomic``).
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections import Counter
 from pathlib import Path
 
 from rdflib import XSD, Graph, Literal
 
 from kg.analysis.network import agent_graph
 from kg.dates import date_bound
-from kg.errors import UsageError, arg
+from kg.errors import KgWarning, UsageError, arg
 from kg.io.atomic import write_atomically
-from kg.io.formats import BY_EXPORT_NAME, export_format as rdf_export_format
+from kg.io.formats import BY_EXPORT_NAME, BY_SUFFIX, export_format as rdf_export_format, format_by_suffix
 from kg.io.rdf import serialize_graph
+from kg.io.text import xml_text
 from kg.io.sheets.write import export_sheets
 from kg.vocab import KG
 
@@ -53,8 +57,18 @@ def export_graph(graph: Graph, path: str | Path, export_format: str | None = Non
         export_format = export_format or _NETWORK_SUFFIXES[Path(path).suffix.lower()]
         export_network(graph, path, export_format)
         return export_format
+    if export_format is None and format_by_suffix(path) is None:
+        known = ", ".join(sorted([*(s for s, fmt in BY_SUFFIX.items() if fmt.export_name), *_NETWORK_SUFFIXES]))
+        raise UsageError(
+            f"{path}: cannot tell the format from extension {Path(path).suffix.lower() or '(none)'!r}; use one of {known} "
+            f"(or give {arg('export_format')}, csv for a folder of sheets)"
+        )
     rdf_format = rdf_export_format(path, export_format)
-    write_atomically(path, serialize_graph(graph, rdf_format))
+    try:
+        data = serialize_graph(graph, rdf_format)
+    except UsageError as exc:  # what the format cannot hold: say which file was not written
+        raise UsageError(f"{path}: {exc.args[0]}") from None
+    write_atomically(path, data)
     return rdf_format.export_name
 
 
@@ -94,9 +108,11 @@ def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
     for the same input (``active`` depends on the day and is left out). Nodes are
     keyed by IRI with ``kg_id``, ``label`` and ``types``; edges by claim IRI with
     ``claim``, ``claim_type``, ``relation``, ``label``, ``status``, ``start_date``,
-    ``end_date`` and the qualities, all as text. Neither format can hold a missing
-    value, so an absent date or quality is ``""``; dates keep their lexical form
-    (``2021``, ``2021-06``, ``2021-06-30``).
+    ``end_date``, ``currency`` as text and ``amount``, ``stake`` and
+    ``capacity_mw`` as numbers (double), so Gephi can size and filter by them.
+    A missing number is left out (both formats allow it); a missing text is
+    ``""``; dates keep their lexical form (``2021``, ``2021-06``, ``2021-06-30``).
+    A control character XML cannot hold is written as an escape (``\\x1b``).
     """
     import networkx as nx  # only when a network is asked for
 
@@ -106,16 +122,66 @@ def export_network(graph: Graph, path: str | Path, export_format: str) -> None:
     plain = nx.MultiDiGraph()
     # GEXF reads "id" and "type" as its own node id and edge kind, and "start"/"end"
     # as its time model, so those attributes get plain names in both formats.
+    escaped = Counter()
+
+    def text(value) -> str:  # XML cannot hold control characters: they are written as escapes
+        value = "" if value is None else str(value)
+        safe = xml_text(value)
+        escaped["values"] += safe != value
+        return safe
+
     for node, data in network.nodes(data=True):
-        plain.add_node(node, kg_id=data["id"], label=data["label"], types=data["types"])
+        plain.add_node(node, kg_id=text(data["id"]), label=text(data["label"]), types=text(data["types"]))
+    not_numbers: Counter[str] = Counter()
     for subject, obj, key, data in network.edges(keys=True, data=True):
-        values = {name: "" if value is None else str(value) for name, value in data.items() if name != "active"}
+        values = {}
+        for name, value in data.items():
+            if name == "active":
+                continue
+            if name in NUMBERS:
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    values[name] = float(value)
+                elif value is not None:
+                    not_numbers[name] += 1
+                continue
+            values[name] = text(value)
         values["claim_type"] = values.pop("type")
         values["start_date"], values["end_date"] = values.pop("start"), values.pop("end")
-        values["label"] = data["relation"]
+        values["label"] = text(data["relation"])
         plain.add_edge(subject, obj, key=key, **values)
+    if escaped["values"]:
+        warnings.warn(
+            f"{escaped['values']} value(s) hold characters XML cannot hold; the {export_format} file shows them as escapes (\\x1b)",
+            KgWarning, stacklevel=2,
+        )
+    for name, count in sorted(not_numbers.items()):
+        warnings.warn(f"{count} {name} value(s) are not numbers; left out of the {export_format} file", KgWarning, stacklevel=2)
     if export_format == "graphml":
-        text = "\n".join(nx.generate_graphml(plain, named_key_ids=True))
+        # Key ids d0, d1, ...: named after the attribute, a node "label" and an edge "label" share an id.
+        text = "\n".join(nx.generate_graphml(plain, named_key_ids=False))
     else:
-        text = "\n".join(nx.generate_gexf(plain, version="1.2draft"))
+        text = _gexf(plain)
     write_atomically(path, (text + "\n").encode("utf-8"))
+
+
+#: Edge attributes written as numbers; every other one is text.
+NUMBERS = ("amount", "stake", "capacity_mw")
+
+
+def _gexf(network) -> str:
+    """GEXF 1.2 of a multigraph, each edge identified by its claim IRI (networkx would add a ``networkx_key`` column)."""
+    from networkx.readwrite.gexf import GEXFWriter
+
+    for _, _, key, data in network.edges(keys=True, data=True):
+        data["id"] = key
+    writer = GEXFWriter(version="1.2draft")
+    writer.add_graph(network)
+    for attributes in writer.xml.iter("attributes"):
+        for attribute in list(attributes):
+            if attribute.get("title") == "networkx_key":
+                attributes.remove(attribute)
+                column = attribute.get("id")
+                for values in writer.xml.iter("attvalues"):
+                    for value in [v for v in values if v.get("for") == column]:
+                        values.remove(value)
+    return str(writer)

@@ -10,16 +10,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import XSD, BNode, Graph, URIRef
 
 from kg import resources
 from kg.backends.base import Backend
 from kg.backends.open import as_backend
 from kg.errors import QueryError
+from kg.io.formats import BY_NAME
+from kg.io.rdf import serialize_graph
+from kg.io.text import markdown_text, terminal_text
 from kg.sparql import QueryResult, parse_header
 from kg.vocab import DATA
 
@@ -107,11 +111,19 @@ def run_query(
 
 
 def format_result(result: QueryResult, output_format: str) -> str:
-    """Text of a result: ``table``/``md`` for people, W3C SPARQL 1.1 ``csv``/``tsv``/``json``."""
+    """Text of a result: ``table``/``md`` for people, W3C SPARQL 1.1 ``csv``/``tsv``/``json``.
+
+    The W3C formats are exact: every value as the data holds it (a cell starting
+    with ``=`` stays so; use them for programs). ``table`` and ``md`` are for
+    people: control characters in values are shown as escapes, and ``md``
+    escapes Markdown and HTML, so no value can move the terminal's cursor, start
+    a heading or become a link. A CONSTRUCT or DESCRIBE graph is Turtle, with
+    control characters in its strings written as ``\\u`` escapes.
+    """
     if result.form == "UPDATE":
         return "Update done."
     if result.graph is not None:
-        return result.graph.serialize(format="turtle")
+        return _turtle(result.graph)
     if result.form == "ASK":
         if output_format == "json":
             return json.dumps({"head": {}, "boolean": result.boolean})
@@ -131,9 +143,22 @@ def format_result(result: QueryResult, output_format: str) -> str:
         return "\n".join(lines)
     from tabulate import tabulate
 
-    cells = [["" if term is None else _display(term) for term in row] for row in result.rows]
-    table = tabulate(cells, headers=list(result.variables), tablefmt="github" if output_format == "md" else "simple")
+    safe = markdown_text if output_format == "md" else terminal_text
+    cells = [["" if term is None else safe(_display(term)) for term in row] for row in result.rows]
+    headers = [safe(name) for name in result.variables]
+    # disable_numparse: a value is shown as the data has it ("1.50" is not "1.5").
+    table = tabulate(cells, headers=headers, tablefmt="github" if output_format == "md" else "simple", disable_numparse=True)
     return table + ("" if output_format == "md" else f"\n({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+
+
+def _turtle(graph) -> str:
+    text = serialize_graph(graph, BY_NAME["turtle"]).decode("utf-8")
+    # Control characters can only stand inside string literals here (IRIs cannot hold them),
+    # where Turtle reads \\uXXXX as the character itself.
+    return _TURTLE_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04X}", text)
+
+
+_TURTLE_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _results_json(result: QueryResult) -> dict:
@@ -163,8 +188,31 @@ def _csv_term(term) -> str:
 
 
 def _tsv_term(term) -> str:
-    # W3C TSV: terms in Turtle/N-Triples syntax; n3() escapes tabs and newlines in literals.
-    return term.n3()
+    """A term as W3C TSV writes it (Turtle syntax), with tab, newline and return escaped so a row stays a row.
+
+    rdflib's ``n3()`` writes a literal holding a line break as a long string with
+    the break in it, and raises on an IRI that is not valid (a query's ``IRI()``
+    can make one): both would break the table.
+    """
+    if isinstance(term, URIRef):
+        return _iri_text(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = '"' + str(term).translate(_TURTLE_STRING) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f"{text}^^{_iri_text(term.datatype)}"
+    return text
+
+
+_TURTLE_STRING = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+# What an IRI in Turtle cannot hold as it is: written as \uXXXX, which reads back as the same IRI.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _iri_text(iri: str) -> str:
+    return "<" + _IRI_FORBIDDEN.sub(lambda match: f"\\u{ord(match.group()):04X}", str(iri)) + ">"
 
 
 def _display(term) -> str:

@@ -19,8 +19,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
 from kg.vocab import STATUS_IRIS
-from kg.errors import IngestError, KgWarning
-from kg.io.sheets.model import ontology_terms
+from kg.errors import IngestError, InputError, KgWarning
+from kg.io.sheets.model import ProblemCount, ontology_terms
+from kg.io.text import plain_cell
 from kg.io.sheets.read import ingest_folder
 from kg.io.load import load_graph
 from kg.vocab import CLAIM, DATA, KG
@@ -361,6 +362,71 @@ def test_a_sheet_that_is_not_utf8_is_reported(tmp_path):
         ingest_folder(folder)
 
 
+def bad_rows(count: int) -> str:
+    """relations.csv rows with three bad cells each (an unknown relation and two unknown ids)."""
+    return RELATION_SHEET_HEADER + "".join(f"x{n},flies_to,y{n},,,,,,,,,,\n" for n in range(count))
+
+
+def test_a_sheet_of_many_bad_rows_lists_the_first_ten_of_each_kind_and_counts_the_rest(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s", ENTITIES, bad_rows(5_000))
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(folder)
+    listed = [p for p in caught.value.problems if not isinstance(p, ProblemCount)]
+    counts = [p for p in caught.value.problems if isinstance(p, ProblemCount)]
+    assert [p.line for p in listed if p.column == 2] == list(range(2, 12))  # the first ten, in file order
+    assert len(listed) == 30
+    assert sorted((p.column, p.count) for p in counts) == [(1, 4_990), (2, 4_990), (3, 4_990)]
+    result = invoke("stats", "--data", folder)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 33 and all(line.startswith("Error: ") for line in lines)
+    assert 'relations.csv: 4,990 more like "unknown id; not in entities.csv" (column 3), not listed' in lines[-1]
+
+
+def peak_memory_of_ingest(folder: Path) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(IngestError):
+            ingest_folder(folder)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_bad_rows(tmp_path):
+    ontology_terms()  # read once, outside the measurement
+    small = peak_memory_of_ingest(write_sheet(tmp_path / "small", ENTITIES, bad_rows(2_000)))
+    large = peak_memory_of_ingest(write_sheet(tmp_path / "large", ENTITIES, bad_rows(20_000)))
+    # Before, every bad row and its problems stayed in memory: about 2 kB a row, 36 MB more here.
+    assert large - small < 1_000_000, (small, large)
+
+
+def test_a_bad_cell_is_shown_escaped_on_its_error_line(invoke, tmp_path):
+    relations = RELATION_SHEET_HEADER + "lab,competes_with,rival,,,maybe\x1b[2J\x1b]0;x\x07,,,,,,,\n"
+    result = invoke("stats", "--data", write_sheet(tmp_path / "s", ENTITIES, relations))
+    assert result.exit_code == 2
+    assert result.stderr == "Error: " + str(tmp_path / "s" / "relations.csv") + ":2:6: unknown status; expected one of " \
+        "denied, rumored, reported, confirmed (maybe\\x1b[2J\\x1b]0;x\\x07)\n"
+
+
+def test_csv_export_neutralises_formulas_and_ingest_reads_them_back(tmp_path):
+    graph = ingest_folder(write_sheet(tmp_path / "s", ENTITIES))
+    names = ["=HYPERLINK(\"http://evil.example\")", "+1", "-1", "@SUM(A1)", "'=starts with a quote"]
+    for entity_id, name in zip(["lab", "cloud", "rival", "fund", "ann"], names):
+        graph.set((DATA[entity_id], RDFS.label, Literal(name)))
+    export_sheets(graph, tmp_path / "out")
+    cells = [row[1] for row in csv.reader(io.StringIO((tmp_path / "out" / "entities.csv").read_text("utf-8")))][1:]
+    assert sorted(cells) == sorted(["'" + name for name in names])
+    assert isomorphic(ingest_folder(tmp_path / "out"), graph)
+
+
+def test_a_quote_before_a_formula_character_is_not_part_of_the_value(tmp_path):
+    graph = ingest_folder(write_sheet(tmp_path / "s", "id,name,type\nlab,'=1+1,AILab\nrival,'s-Hertogenbosch Lab,AILab\n"))
+    assert graph.value(DATA.lab, RDFS.label) == Literal("=1+1")
+    assert graph.value(DATA.rival, RDFS.label) == Literal("'s-Hertogenbosch Lab")
+
+
 # --- template --------------------------------------------------------------------------------
 
 def test_template_writes_headers_and_a_commented_example_that_ingest_skips(invoke, tmp_path):
@@ -395,7 +461,7 @@ def test_bundled_data_round_trips_through_csv(invoke, tmp_path, bundled_data_onl
     folder = tmp_path / "sheet"
     result = invoke("export", "--format", "csv", "-o", folder)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in folder.iterdir()) == ["entities.csv", "relations.csv", "sources.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == [".kg-manifest", "entities.csv", "relations.csv", "sources.csv"]
     assert isomorphic(ingest_folder(folder), bundled_data_only)
 
 
@@ -438,7 +504,7 @@ def test_export_replaces_the_files_whole_or_not_at_all(tmp_path, monkeypatch):
         return real_fdopen(*args, **kwargs)
 
     monkeypatch.setattr("kg.io.atomic.os.fdopen", failing_fdopen)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):
         export_sheets(load_graph(include_ontology=False), folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temporary file left either
 
@@ -452,7 +518,7 @@ def test_export_warns_about_what_csv_cannot_hold(tmp_path):
 
 # --- generated sheets, hostile strings ---------------------------------------------------------
 
-HOSTILE = st.sampled_from(['"', ",", "\n", "\r\n", "\r", "<script>alert(1)</script>", "'; DROP TABLE x; --", ";", "#", "\t", " ", "é", "李", "🚀", "&amp;", "\u200b"])
+HOSTILE = st.sampled_from(["=", "+", "-", "@", "'", '"', ",", "\n", "\r\n", "\r", "<script>alert(1)</script>", "'; DROP TABLE x; --", ";", "#", "\t", " ", "é", "李", "🚀", "&amp;", "\u200b"])
 TEXT = st.lists(st.one_of(HOSTILE, st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=6)), max_size=6).map("".join)
 NAME = st.tuples(TEXT, st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), TEXT).map("".join)
 IDS = st.from_regex(r"[a-z][a-z0-9_.-]{0,6}", fullmatch=True)
@@ -546,6 +612,15 @@ def test_generated_sheets_round_trip_through_export(tmp_path_factory, sheet):
         second = ingest_folder(folder / "exported")
     assert isomorphic(first, second)
     for entity in entities:  # names stay exactly as written, minus the blanks around them
-        assert first.value(DATA[entity["id"]], RDFS.label) == Literal(entity["name"].replace("\r\n", "\n").replace("\r", "\n").strip())
+        written = entity["name"].replace("\r\n", "\n").replace("\r", "\n").strip()
+        assert first.value(DATA[entity["id"]], RDFS.label) == Literal(plain_cell(written))
     claims = {c for cls in {r.claim_type.cls for r in RELATIONS.values()} for c in first.subjects(RDF.type, cls)}
     assert len(claims) == len(relations)
+
+
+@pytest.mark.parametrize("homepage", ["https://example.org/\x01a", "https://example.org/\x7f", "https://exa mple.org", 'https://x.org/"'])
+def test_a_homepage_no_store_can_hold_is_a_bad_cell(tmp_path, homepage):
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(write_sheet(tmp_path / "s", f'id,name,type,homepage\nlab,Lab,AILab,"{homepage}"\n'))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, 4)]
+    assert "not a URL" in caught.value.problems[0].message

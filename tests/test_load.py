@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from rdflib import RDFS, Literal
+from rdflib import RDFS, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import InputError
@@ -60,6 +62,18 @@ def test_json_ld_that_states_nothing_is_an_empty_graph_not_an_error(tmp_path):
     assert len(load_graph([path], include_ontology=False)) == 0
 
 
+XML_HEAD = '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ {} ]>\n'
+XML_BODY = (
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">\n'
+    '<rdf:Description rdf:about="urn:x"><rdfs:label>{}</rdfs:label></rdf:Description></rdf:RDF>\n'
+)
+#: "Billion laughs": each entity ten of the one before; three levels here, nine make 3 GB.
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY l0 "lol">\n'
+    + "".join(f' <!ENTITY l{n} "{f"&l{n - 1};" * 10}">\n' for n in range(1, 4))
+    + "]>\n" + XML_BODY.format("&l3;")
+)
+
 BAD_INPUTS = [
     ("missing.ttl", None, "no such file"),
     ("graph.xyz", "id,name,type\nacme,Acme,Organization\n", "unknown file extension '.xyz'"),
@@ -75,6 +89,10 @@ BAD_INPUTS = [
     ("broken.nq", "<urn:a> <urn:p> .\n", "broken.nq"),
     ("import.jsonld", '{"@context": {"@import": "http://127.0.0.1:9/c.jsonld"}, "@id": "urn:a"}', "@import"),
     ("scoped.jsonld", '{"@context": {"t": {"@id": "urn:t", "@context": "http://127.0.0.1:9/c.jsonld"}}, "@id": "urn:a"}', "remote"),
+    ("laughs.rdf", LAUGHS, "laughs.rdf:3: refused: the file declares the XML entity 'l0'"),
+    ("laughs-by-content", LAUGHS, "laughs-by-content:3: refused"),
+    ("parameter.owl", XML_HEAD.format('<!ENTITY % p "&#60;!ENTITY l0 \'x\'>"> %p;') + XML_BODY.format("x"), "parameter.owl:2: refused"),
+    ("system.rdf", XML_HEAD.format('<!ENTITY l0 SYSTEM "file:///etc/passwd">') + XML_BODY.format("&l0;"), "system.rdf:2: refused"),
 ]
 
 
@@ -106,3 +124,100 @@ def test_cli_bad_input_is_one_error_line_with_exit_2(runner, tmp_path, name, con
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["laughs.rdf", "system.rdf"])
+def test_oxigraph_refuses_xml_entities_too(tmp_path, name):
+    """Oxigraph's RDF/XML parser expands nested entities (a nine-level file took 3 GB): kg checks first."""
+    from kg.backends.open import open_backend
+
+    path = tmp_path / name
+    path.write_text(dict((b[0], b[1]) for b in BAD_INPUTS)[name], encoding="utf-8")
+    with pytest.raises(InputError, match=f"{name}:[23]: refused"):
+        open_backend([path], store="oxigraph")
+
+
+def test_rdf_xml_with_a_doctype_but_no_entity_loads(tmp_path):
+    path = tmp_path / "plain.rdf"
+    path.write_text(XML_HEAD.format("") + XML_BODY.format("Lab &amp; Co"), encoding="utf-8")
+    assert load_graph([path], include_ontology=False).value(URIRef("urn:x"), RDFS.label) == Literal("Lab & Co")
+
+
+# --- terms no store can hold -------------------------------------------------------------------
+
+BAD_TERMS = [
+    ("space.ttl", "<urn:a> <urn:p> <http://example.org/a b> .\n", "space.ttl:1: not a valid IRI: 'http://example.org/a b'"),
+    ("quote.ttl", '@prefix ex: <http://example.org/> .\n\nex:a ex:p <http://example.org/a"b> .\n', "quote.ttl:3: not a valid IRI"),
+    ("control.ttl", "<urn:a> <urn:p> <http://example.org/\\u0001> .\n", "control.ttl: not a valid IRI"),
+    ("braces.nt", "<urn:a> <urn:p> <http://example.org/{x}> .\n", "braces.nt:1: not a valid IRI"),
+    ("space.jsonld", '{"@id": "urn:a",\n "urn:p": {"@id": "http://example.org/a b"}}', "space.jsonld:2: not a valid IRI"),
+    ("alias.jsonld", '{"@context": {"id": "@id"}, "id": "kgd:a b", "urn:p": "x"}', "alias.jsonld:1: not a valid IRI"),
+    ("datatype.ttl", '<urn:a> <urn:p> "1"^^<http://example.org/a b> .\n', "datatype.ttl:1: not a valid IRI: 'http://example.org/a b'"),
+    ("space.rdf", XML_HEAD.format("").replace("<!DOCTYPE rdf:RDF [  ]>\n", "")
+     + XML_BODY.replace('rdf:about="urn:x"', 'rdf:about="http://example.org/a b"').format("x"), "space.rdf:3: not a valid IRI"),
+    ("surrogate.jsonld", '{"@id": "urn:a", "urn:p": "\\ud800"}', "surrogate.jsonld: not a valid literal"),
+    ("surrogate.ttl", '<urn:a> <urn:p> "\\uD800" .\n', "not a valid literal"),
+    ("deep.ttl", "<urn:a> <urn:p> " + "[ <urn:p> " * 400 + "<urn:z>" + " ]" * 400 + " .\n",
+     "deep.ttl: Turtle nested too deeply for the in-memory reader"),
+]
+
+
+@pytest.mark.parametrize("name,content,needle", BAD_TERMS, ids=[b[0] for b in BAD_TERMS])
+def test_a_term_no_store_can_hold_is_one_error_naming_the_file(runner, tmp_path, name, content, needle):
+    from kg.cli import cli
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(needle)):
+        load_graph([path])
+    for command in (["stats"], ["export", "-o", str(tmp_path / "out.ttl")], ["query", "-e", "SELECT * { ?s ?p ?o }", "--format", "tsv"]):
+        result = runner.invoke(cli, [*command, "--data", str(path)])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: "), result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_deep_turtle_file_loads_in_oxigraph(invoke, tmp_path):
+    path = tmp_path / "deep.ttl"
+    path.write_text(dict((b[0], b[1]) for b in BAD_TERMS)["deep.ttl"], encoding="utf-8")
+    result = invoke("stats", "--store", "oxigraph", "--data", path)
+    assert result.exit_code == 0 and result.stdout.startswith("401 triples")
+
+
+def test_a_file_that_fails_leaves_the_graph_empty(tmp_path):
+    from rdflib import Graph
+
+    from kg.io.rdf import parse_rdf_file
+
+    path = tmp_path / "half.ttl"
+    path.write_text("<urn:a> <urn:p> <urn:b> .\n<urn:c> <urn:p> <http://a b> .\n", encoding="utf-8")
+    graph = Graph()
+    with pytest.raises(InputError):
+        parse_rdf_file(graph, path)
+    assert len(graph) == 0
+
+
+def test_relative_iris_resolve_against_the_file_as_in_oxigraph(tmp_path):
+    from kg.backends.open import open_backend
+
+    path = tmp_path / "relative.ttl"
+    path.write_text("<a> <urn:p> <b> .\n", encoding="utf-8")
+    in_memory = load_graph([path], include_ontology=False)
+    in_oxigraph = open_backend([path], store="oxigraph", include_ontology=False).to_graph()
+    assert set(in_memory) == set(in_oxigraph) == {(URIRef((tmp_path / "a").as_uri()), URIRef("urn:p"), URIRef((tmp_path / "b").as_uri()))}
+
+
+def test_json_ld_blank_nodes_of_two_files_stay_apart(tmp_path):
+    for name in ("one.jsonld", "two.jsonld"):
+        (tmp_path / name).write_text('{"@id": "_:b0", "urn:p": "%s"}' % name, encoding="utf-8")
+    graph = load_graph([tmp_path / "one.jsonld", tmp_path / "two.jsonld"], include_ontology=False)
+    assert len(set(graph.subjects())) == 2
+
+
+def test_a_parse_error_quoting_the_file_shows_control_characters_escaped(runner, tmp_path):
+    from kg.cli import cli
+
+    path = tmp_path / "escape.nt"  # rdflib's N-Triples parser quotes the line it cannot read
+    path.write_text("<urn:a> <urn:p> \x1b[2J\x1b]0;pwned\x07 .\n", encoding="utf-8")
+    result = runner.invoke(cli, ["stats", "--data", str(path)])
+    assert result.exit_code == 2 and result.stderr.startswith(f"Error: {path}: not valid nt")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

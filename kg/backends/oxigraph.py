@@ -25,7 +25,7 @@ from kg.backends.disk import check_complete, folder_kind, lock_folder, read_load
 from kg.backends.terms import interning_iri, oxigraph_module, query_result, to_oxigraph, to_rdflib
 from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
-from kg.io.rdf import error_location, error_reason, parse_rdf_file
+from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_entities
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
 from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
@@ -146,6 +146,8 @@ class OxigraphBackend(Backend):
             parse_rdf_file(temp, path, rdf_format)
             self.add_graph(temp, graph_name=graph)
         else:
+            if rdf_format.name == "xml":  # Oxigraph's RDF/XML parser expands nested entities
+                refuse_xml_entities(path)
             try:
                 options = dict(
                     format=getattr(ox.RdfFormat, rdf_format.oxigraph),

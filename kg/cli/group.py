@@ -57,9 +57,11 @@ class KgGroup(click.Group):
                 return super().invoke(ctx)
             except KgError as exc:
                 problems = getattr(exc, "problems", None)
-                if problems:  # a sheet's bad cells: one Error line each
+                if problems:  # a sheet's bad cells: one Error line each (values shown escaped)
+                    from kg.io.text import terminal_text
+
                     for problem in problems:
-                        click.echo(f"Error: {problem}", err=True)
+                        click.echo(f"Error: {terminal_text(problem)}", err=True)
                     raise click.exceptions.Exit(CommandError.exit_code) from None
                 raise CommandError(exc.render(flag_of)) from None
 

@@ -1,4 +1,9 @@
-"""Commands that look at a graph: ``kg stats``, ``kg describe``, ``kg validate``."""
+"""Commands that look at a graph: ``kg stats``, ``kg describe``, ``kg validate``.
+
+Their text output shows values from the data, so every one passes through
+``terminal_text``: a control character in a name is shown as an escape, never
+sent to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -28,11 +33,14 @@ def stats(data, output_format):
         return
     from tabulate import tabulate
 
+    from kg.io.text import terminal_text as safe
+
     click.echo(f"{result.triples} triples\n")
-    click.echo(tabulate(result.classes, headers=["class", "instances"], tablefmt="simple"))
+    click.echo(tabulate([(safe(name), count) for name, count in result.classes], headers=["class", "instances"], tablefmt="simple"))
     if result.statuses:
         click.echo()
-        click.echo(tabulate(result.statuses, headers=["status", "attestations"], tablefmt="simple"))
+        statuses = [(safe(name), count) for name, count in result.statuses]
+        click.echo(tabulate(statuses, headers=["status", "attestations"], tablefmt="simple"))
 
 
 @click.command()
@@ -52,29 +60,30 @@ def describe(entity, data, output_format):
     from dataclasses import asdict
 
     from kg.analysis.describe import describe as describe_in_backend
+    from kg.io.text import terminal_text as safe
 
     description = describe_in_backend(open_from_options(data), entity)
     if output_format == "json":
         click.echo(json.dumps(asdict(description), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{description.label}  <{description.iri}>")
-    click.echo(f"  types: {', '.join(description.types) or '(none)'}")
+    click.echo(safe(f"{description.label}  <{description.iri}>"))
+    click.echo(safe(f"  types: {', '.join(description.types) or '(none)'}"))
     if description.description:
-        click.echo(f"  description: {description.description}")
+        click.echo(safe(f"  description: {description.description}"))
     for name, value in description.facts:
-        click.echo(f"  {name}: {value}")
+        click.echo(safe(f"  {name}: {value}"))
     click.echo(f"\nClaims ({len(description.claims)}):")
     for claim in description.claims:
         subject = description.labels.get(claim.subject or "", claim.subject or "?")
         obj = description.labels.get(claim.object or "", claim.object or "?")
         dates = f"{claim.start or '…'} – {claim.end or '…'}" if (claim.start or claim.end) else "undated"
-        click.echo(f"- {subject} {claim.verb} {obj} ({dates})")
+        click.echo(safe(f"- {subject} {claim.verb} {obj} ({dates})"))
         for name, value in claim.qualities:
-            click.echo(f"    {name}: {value}")
+            click.echo(safe(f"    {name}: {value}"))
         for att in claim.attestations:
-            click.echo(f"    {att.status}: {att.source_title or att.source}")
+            click.echo(safe(f"    {att.status}: {att.source_title or att.source}"))
         if claim.note:
-            click.echo(f"    note: {claim.note}")
+            click.echo(safe(f"    note: {claim.note}"))
 
 
 @click.command()
@@ -90,6 +99,7 @@ def validate(data, output_format):
     Example:
         kg validate --data my-graph.ttl
     """
+    from kg.io.text import terminal_text as safe
     from kg.validate import validate_graph
 
     report = validate_graph(graph_from_options(data, include_ontology=False))
@@ -103,7 +113,7 @@ def validate(data, output_format):
         for result in report.results:
             where = f"{result.focus}" + (f" {result.path}" if result.path else "")
             value = f" (value: {result.value})" if result.value is not None else ""
-            click.echo(f"{result.severity}: {where}: {result.message}{value}")
+            click.echo(safe(f"{result.severity}: {where}: {result.message}{value}"))
         summary = "Conforms" if report.conforms else "Does not conform"
         click.echo(f"{summary}: {len(report.violations)} violation(s), {len(report.warnings)} warning(s).")
     sys.exit(0 if report.conforms else 1)

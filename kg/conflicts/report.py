@@ -1,4 +1,9 @@
-"""Findings as people and programs read them: a table, Markdown, CSV, or the JSON document of DESIGN section 4."""
+"""Findings as people and programs read them: a table, Markdown, CSV, or the JSON document of DESIGN section 4.
+
+Names in findings come from the data. The table shows control characters as
+escapes, Markdown escapes markup and HTML, and CSV cells that a spreadsheet
+would run as a formula get a leading ``'`` (``kg.io.text``); JSON is exact.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import json
 import textwrap
 
 from kg.conflicts.model import Evidence, Finding
+from kg.io.text import markdown_text, spreadsheet_cell, terminal_text
 from kg.vocab import CLAIM_TYPES, KG
 
 
@@ -49,13 +55,17 @@ def _findings_text(findings, *, as_of, min_status, width) -> str:
     lines = [f"{len(findings)} finding(s) as of {as_of}, evidence at least {min_status}."]
     for rule_id, group in _grouped(findings):
         first = group[0]
-        lines += ["", f"{first.severity.upper()}  {rule_id}: {first.title} ({len(group)})", "─" * min(width, 100)]
+        heading = terminal_text(f"{first.severity.upper()}  {rule_id}: {first.title} ({len(group)})")
+        lines += ["", heading, "─" * min(width, 100)]
         for finding in group:
             lines += textwrap.wrap(
-                f"[{finding.status}] {finding.explanation}", width=width, initial_indent="• ", subsequent_indent="  "
+                terminal_text(f"[{finding.status}] {finding.explanation}"),
+                width=width, initial_indent="• ", subsequent_indent="  ",
             )
             for evidence in finding.evidence:
-                lines += textwrap.wrap(_evidence_line(evidence), width=width, initial_indent="    - ", subsequent_indent="      ")
+                lines += textwrap.wrap(
+                    terminal_text(_evidence_line(evidence)), width=width, initial_indent="    - ", subsequent_indent="      "
+                )
     return "\n".join(lines)
 
 
@@ -63,19 +73,12 @@ def _findings_markdown(findings, *, as_of, min_status) -> str:
     lines = [f"# Conflicts as of {as_of} (evidence at least {min_status})", "", f"{len(findings)} finding(s)."]
     for rule_id, group in _grouped(findings):
         first = group[0]
-        lines += ["", f"## {first.title} — `{rule_id}` ({first.severity})", ""]
+        lines += ["", f"## {markdown_text(first.title)} — `{rule_id}` ({markdown_text(first.severity)})", ""]
         for finding in group:
-            lines.append(f"- **{_md(finding.explanation)}** ({finding.status})")
+            lines.append(f"- **{markdown_text(finding.explanation)}** ({markdown_text(finding.status)})")
             for evidence in finding.evidence:
-                lines.append(f"  - {_md(_evidence_line(evidence))}")
+                lines.append(f"  - {markdown_text(_evidence_line(evidence))}")
     return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    # Names come from data: keep them from turning into markup.
-    for char in "\\`*_[]<>|":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 def _findings_csv(findings) -> str:
@@ -84,7 +87,7 @@ def _findings_csv(findings) -> str:
     writer.writerow(["rule", "severity", "status", "entities", "explanation", "evidence", "sources"])
     for finding in findings:
         writer.writerow(
-            [
+            spreadsheet_cell(cell) for cell in [
                 finding.rule,
                 finding.severity,
                 finding.status,

@@ -35,7 +35,8 @@ FORMATS = (
     RdfFormat("trig", "TriG", (".trig",), "application/trig", "trig", "trig", "TRIG", quads=True),
     # kg reads JSON-LD itself (rdflib, with its own context inlined): no context is ever fetched.
     RdfFormat("json-ld", "JSON-LD", (".jsonld", ".json"), "application/ld+json", "jsonld", "json-ld"),
-    RdfFormat("xml", "RDF/XML", (".rdf", ".owl", ".xml"), "application/rdf+xml", "xml", "pretty-xml", "RDF_XML"),
+    # RDF/XML is written flat: rdflib's "pretty-xml" nests blank nodes by recursion and warns about lists.
+    RdfFormat("xml", "RDF/XML", (".rdf", ".owl", ".xml"), "application/rdf+xml", "xml", "xml", "RDF_XML"),
 )
 BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 BY_SUFFIX = {suffix: fmt for fmt in FORMATS for suffix in fmt.suffixes}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -14,8 +14,9 @@ from pathlib import Path
 from rdflib import OWL, RDFS, XSD, Graph, Literal, URIRef
 
 from kg import resources
-from kg.errors import InputError, KgWarning, Problem
+from kg.errors import IngestError, InputError, KgWarning, Problem
 from kg.io.sheets.spec import AGENT_TYPES, COMMENT_MARK, Relation, SheetSpec
+from kg.io.text import plain_cell
 from kg.vocab import CLAIM_TYPES
 
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -35,68 +36,171 @@ class Row:
         return self.cells.get(name, "")
 
 
+@dataclass(frozen=True)
+class ProblemCount(Problem):
+    """Problems of one kind that are counted, not listed (the report lists the first few of each kind)."""
+
+    count: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.count:,} more like \"{self.message}\" (column {self.column}), not listed"
+
+
 @dataclass
 class Problems:
+    """The bad cells of one sheet: the first ``PER_KIND`` of each kind kept, the rest only counted.
+
+    A sheet with a million bad rows gives a report of a few dozen lines, in memory
+    that does not grow with the number of problems. A kind is a message in one
+    column of one file (numbers in the message, such as a line, aside).
+    """
+
+    PER_KIND = 10
+    MAX_KINDS = 200  # beyond this many kinds, problems are counted together
+
     items: list[Problem] = field(default_factory=list)
+    total: int = 0
+    kinds: dict[tuple, list] = field(default_factory=dict)  # kind -> [its first problem, how many]
+    uncounted_kinds: int = 0
 
     def add(self, row: Row, column: str, message: str, value: str | None = None) -> None:
         value = row[column] if value is None else value
-        self.items.append(Problem(row.file, row.line, row.columns.get(column, 1), message, value))
+        self.record(Problem(row.file, row.line, row.columns.get(column, 1), message, value))
+
+    def record(self, problem: Problem) -> None:
+        self.total += 1
+        kind = (problem.file, problem.column, _NUMBER.sub("#", problem.message))
+        seen = self.kinds.get(kind)
+        if seen is None:
+            if len(self.kinds) >= self.MAX_KINDS:
+                self.uncounted_kinds += 1
+                return
+            seen = self.kinds[kind] = [problem, 0]
+        seen[1] += 1
+        if seen[1] <= self.PER_KIND:
+            self.items.append(problem)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def error(self) -> IngestError:
+        """The error to raise: the problems kept, then a count for each kind with more."""
+        report = list(self.items)
+        for first, count in self.kinds.values():
+            if count > self.PER_KIND:
+                report.append(ProblemCount(first.file, 0, first.column, first.message, "", count - self.PER_KIND))
+        if self.uncounted_kinds:
+            file = report[-1].file
+            report.append(ProblemCount(file, 0, 0, "problems of other kinds", "", self.uncounted_kinds))
+        return IngestError(report)
+
+
+_NUMBER = re.compile(r"\d+")
 
 
 def read_rows(path: Path, spec: SheetSpec, problems: Problems) -> list[Row] | None:
-    """The data rows of one CSV file; None when the file lacks a required column.
+    """The data rows of one CSV file; None when the file lacks a required column or is not CSV."""
+    rows = SheetRows(path, spec, problems)
+    if rows.columns is None:
+        return None
+    found = list(rows)
+    return None if rows.broken else found
+
+
+class SheetRows:
+    """The data rows of one CSV file, read one at a time (a sheet of a million bad rows is never all in memory).
+
+    ``columns`` is None when the header lacks a required column (or the file is
+    not UTF-8 or empty); ``broken`` turns true when the file stops being CSV
+    midway. Either is recorded in ``problems``.
 
     Spreadsheet habits are taken as they come: a byte-order mark, CRLF or LF,
     quoted cells with commas, quotes and line breaks, blanks around cells (trimmed),
     empty rows, columns in any order. Unknown columns are ignored with a warning;
-    rows whose first cell starts with ``#`` are comments.
+    rows whose first cell starts with ``#`` are comments. A ``'`` before a
+    formula character (``'=``, ``'+``, ``'-``, ``'@``) is taken off, as kg's CSV
+    export adds it (``kg.io.text.spreadsheet_cell``).
     """
-    name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        problems.items.append(Problem(name, line, 1, "not UTF-8 text; save the sheet as CSV UTF-8", f"byte {exc.start}"))
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    header: list[str] | None = None
-    rows: list[Row] = []
-    try:
+
+    def __init__(self, path: Path, spec: SheetSpec, problems: Problems) -> None:
+        self.name, self.problems = str(path), problems
+        self.columns: dict[str, int] | None = None
+        self.header: list[str] = []
+        self.broken = False
+        try:
+            # Read as a stream: the file is never all in memory, as text or as rows.
+            self.handle = open(path, encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        self.path = path
+        self.reader = csv.reader(self.handle, strict=False)
+        for _, cells in self._lines():
+            self.header = [cell.lower() for cell in cells]
+            self.columns = _check_header(self.name, self.header, spec, problems)
+            if self.columns is None:
+                self.handle.close()
+            return
+        if not self.broken:
+            problems.record(Problem(self.name, 1, 1, "empty file: missing header row", ", ".join(spec.required)))
+
+    def _lines(self):
+        """(line, trimmed cells) of each line with a non-blank cell; a CSV error ends them."""
+        reader = self.reader
         while True:
             start = reader.line_num + 1
             try:
                 cells = next(reader)
             except StopIteration:
-                break
-            # Blanks around a cell are never data; a line break inside one is "\n" whatever the sheet used.
-            cells = [cell.replace("\r\n", "\n").replace("\r", "\n").strip() for cell in cells]
-            if not any(cells):
-                continue
-            if header is None:
-                header = [cell.lower() for cell in cells]
-                columns = _check_header(name, header, spec, problems)
-                if columns is None:
-                    return None
-                continue
+                self.handle.close()
+                return
+            except csv.Error as exc:
+                self.problems.record(Problem(self.name, reader.line_num, 1, f"not valid CSV: {exc}", ""))
+                return self._stop()
+            except UnicodeDecodeError:
+                line, offset = _first_bad_utf8(self.path)
+                self.problems.record(Problem(self.name, line, 1, "not UTF-8 text; save the sheet as CSV UTF-8", f"byte {offset}"))
+                return self._stop()
+            except OSError as exc:
+                self.handle.close()
+                raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+            # Blanks around a cell are never data; a line break inside one is "\n" whatever the sheet used;
+            # the "'" kg's CSV export puts before a formula character is not data either.
+            cells = [plain_cell(cell.replace("\r\n", "\n").replace("\r", "\n").strip()) for cell in cells]
+            if any(cells):
+                yield start, cells
+
+    def _stop(self) -> None:
+        self.broken = True
+        self.handle.close()
+
+    def __iter__(self):
+        if self.columns is None:
+            return
+        columns, width = self.columns, len(self.header)
+        for start, cells in self._lines():
             if cells[0].startswith(COMMENT_MARK):
                 continue
-            for number in range(len(header) + 1, len(cells) + 1):
+            for number in range(width + 1, len(cells) + 1):
                 if cells[number - 1]:
-                    problems.items.append(
-                        Problem(name, start, number, "cell beyond the last column (a comma that should be quoted?)", cells[number - 1])
+                    self.problems.record(
+                        Problem(self.name, start, number, "cell beyond the last column (a comma that should be quoted?)", cells[number - 1])
                     )
             values = {col: cells[i - 1] if i <= len(cells) else "" for col, i in columns.items()}
-            rows.append(Row(name, start, values, columns))
-    except csv.Error as exc:
-        problems.items.append(Problem(name, reader.line_num, 1, f"not valid CSV: {exc}", ""))
-        return None
-    if header is None:
-        problems.items.append(Problem(name, 1, 1, "empty file: missing header row", ", ".join(spec.required)))
-        return None
-    return rows
+            yield Row(self.name, start, values, columns)
+
+
+def _first_bad_utf8(path: Path) -> tuple[int, int]:
+    """The line and byte offset of the first byte that is not UTF-8, read in blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 16):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return lines + block[: exc.start].count(b"\n"), offset + exc.start
+            offset, lines = offset + len(block), lines + block.count(b"\n")
+    return lines, offset
 
 
 def _check_header(name: str, header: list[str], spec: SheetSpec, problems: Problems) -> dict[str, int] | None:
@@ -107,12 +211,12 @@ def _check_header(name: str, header: list[str], spec: SheetSpec, problems: Probl
         if column not in spec.columns:
             warnings.warn(f"{name}: ignoring unknown column {column!r} (column {number})", KgWarning, stacklevel=4)
         elif column in columns:
-            problems.items.append(Problem(name, 1, number, f"column repeated (first as column {columns[column]})", column))
+            problems.record(Problem(name, 1, number, f"column repeated (first as column {columns[column]})", column))
         else:
             columns[column] = number
     missing = [column for column in spec.required if column not in columns]
     for column in missing:
-        problems.items.append(Problem(name, 1, len(header) + 1, "missing required column", column))
+        problems.record(Problem(name, 1, len(header) + 1, "missing required column", column))
     return None if missing else columns
 
 

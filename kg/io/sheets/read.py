@@ -1,8 +1,9 @@
 """The spreadsheet reader: a folder of CSV files into RDF claims with provenance (DESIGN section 5).
 
 Every cell of every file is checked before anything is built, and every bad one
-is reported (an ``IngestError`` listing them), so one run tells the analyst all
-there is to fix and nothing is half-ingested.
+is reported (an ``IngestError`` listing the first ten of each kind and counting
+the rest), so one run tells the analyst all there is to fix and nothing is
+half-ingested.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg.dates import date_literal
-from kg.errors import IngestError, InputError
-from kg.io.atomic import write_atomically
+from kg.errors import InputError
+from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
-from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, read_rows
+from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, ontology_terms, read_rows
 from kg.io.sheets.relations import RelationChecker
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -36,9 +37,11 @@ from kg.vocab import DATA, KG, SOURCE, bind_prefixes
 def ingest_folder(folder: str | Path) -> Graph:
     """Read ``entities.csv`` (and ``relations.csv``, ``sources.csv`` when present) into a new graph.
 
-    Raises ``IngestError`` listing every bad cell when the sheet has any.
+    Raises ``IngestError`` when the sheet has bad cells: the first ten of each kind,
+    then how many more of that kind there are.
     """
     folder = Path(folder)
+    check_folder_whole(folder)  # a kill during kg export must not give a mix of two exports
     paths = {spec.file: folder / spec.file for spec in (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)}
     if not paths[ENTITY_SHEET.file].is_file():
         raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv")
@@ -50,12 +53,12 @@ def ingest_folder(folder: str | Path) -> Graph:
     claims: list[Claim] = []
     cited: list[Source] = []
     if paths[RELATION_SHEET.file].is_file():
-        relation_rows = read_rows(paths[RELATION_SHEET.file], RELATION_SHEET, problems) or []
+        relation_rows = SheetRows(paths[RELATION_SHEET.file], RELATION_SHEET, problems)
         checker = RelationChecker(entities, sources, sheet_title(folder), problems, entities_complete=entity_rows is not None)
         claims = checker.claims(relation_rows)
         cited = [source for iri, source in checker.cited.items() if iri not in {s.iri for s in sources.values()}]
-    if problems.items:
-        raise IngestError(problems.items)
+    if problems:
+        raise problems.error()
     return _build_graph(entities, [*sources.values(), *cited], claims)
 
 
@@ -91,7 +94,7 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
                 problems.add(row, "type", "an entity cannot be both a person and an organization")
         for column, check in (("founded", date_literal), ("homepage", is_url)):
             if row[column] and not check(row[column]):
-                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://)"
+                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://, with no blank, quote or control character)"
                 problems.add(row, column, what)
         if row["founded"] and KG.Person in types:
             problems.add(row, "founded", "a person has no founding date; use founded in relations.csv for what they founded")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Iterable
 
 from rdflib import RDF, RDFS, Literal, URIRef
 
@@ -38,13 +39,15 @@ class RelationChecker:
         self.cited: dict[URIRef, Source] = {}
         self.ranges, self.supers, _, self.labels = ontology_terms()
 
-    def claims(self, rows: list[Row]) -> list[Claim]:
+    def claims(self, rows: Iterable[Row]) -> list[Claim]:
+        """The claims of ``rows``; a row with a bad cell makes none (so bad rows cost no memory)."""
         by_id: dict[str, Claim] = {}
         unnamed: list[tuple[str, Claim]] = []
         for row in rows:
+            before = self.problems.total
             claim = self._claim(row)
             attestation = self._attestation(row)
-            if claim is None or attestation is None:
+            if claim is None or attestation is None or self.problems.total > before:
                 continue
             claim_id = row["id"]
             if not claim_id:

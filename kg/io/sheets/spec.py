@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from rdflib import URIRef
 
+from kg.entities import is_iri
 from kg.vocab import AGENT_TYPE_NAMES, CLAIM_TYPES, KG, SOURCE, ClaimType
 
 #: Free text written as prose (descriptions, notes, source titles) is English, as in the bundled data.
@@ -106,17 +107,18 @@ RELATIONS: dict[str, Relation] = {
     )
 }
 
-_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+_URL = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 
 def is_id(text: str) -> bool:
     """An id kg can put after a namespace: letters, digits, '-', '_' and '.' (no spaces)."""
-    return bool(_ID.match(text))
+    return bool(_ID.fullmatch(text))
 
 
 def is_url(text: str) -> bool:
-    return bool(_URL.match(text))
+    """An http(s) URL that is a valid IRI: no blank, quote or control character (which Oxigraph and N-Triples refuse)."""
+    return bool(_URL.fullmatch(text)) and is_iri(text)
 
 
 def word(text: str) -> str:

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS
 
 from kg.errors import KgWarning, UsageError
 from kg.io.atomic import write_files_atomically
+from kg.io.text import spreadsheet_cell
 from kg.io.sheets.spec import (
     AGENT_TYPES,
     AMOUNT_PROPERTIES,
@@ -247,6 +248,9 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]]) -> list[Path]
     """Write every table as a CSV file of ``folder``: all complete, or none replaced.
 
     Files are UTF-8 without a byte-order mark, RFC 4180 (CRLF, quotes only where needed).
+    A cell a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) gets a leading ``'`` (OWASP's advice), which
+    the sheet reader takes off again.
     """
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: exists and is not a folder")
@@ -257,6 +261,6 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]]) -> list[Path]
     files = {}
     for name, rows in tables.items():
         buffer = io.StringIO(newline="")
-        csv.writer(buffer).writerows(rows)
+        csv.writer(buffer).writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
         files[name] = buffer.getvalue().encode("utf-8")
     return write_files_atomically(folder, files)
