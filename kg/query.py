@@ -20,6 +20,7 @@ from rdflib import XSD, BNode, Graph, URIRef
 from kg import resources
 from kg.backends.base import Backend
 from kg.backends.open import as_backend
+from kg.claims import value_text
 from kg.errors import QueryError
 from kg.io.formats import BY_NAME
 from kg.io.rdf import serialize_graph
@@ -216,7 +217,9 @@ def _iri_text(iri: str) -> str:
 
 
 def _display(term) -> str:
+    """A value in the table: a short id for kg's entities, numbers exactly in plain decimals
+    (the same whatever lexical form a backend returns), anything else as it is."""
     if isinstance(term, URIRef):
         text = str(term)
         return text[len(str(DATA)):] if text.startswith(str(DATA)) else text
-    return str(term)
+    return value_text(term)

@@ -189,6 +189,8 @@ def prepare(text: str, *, allow_update: bool = False, allow_service: bool = Fals
             raise QueryError(
                 f"SPARQL syntax error at line {query_error.lineno}, column {query_error.col}: {_short(query_error.msg)}"
             ) from None
+        if not update.request:  # nothing but blanks and comments: rdflib parses it as an empty update
+            raise QueryError("the query is empty: no SPARQL in it, only blanks or comments")
         names = sorted({getattr(request, "name", type(request).__name__) for request in update.request})
         if "Load" in names and not (allow_update and allow_service):
             raise QueryError(f"refused: LOAD fetches data from the network; queries are read-only (pass {arg('allow_update')} {arg('allow_service')})")

@@ -177,3 +177,9 @@ def test_warnings_name_keyword_arguments_and_the_cli_names_its_flags(invoke):
     assert str(caught[0].message) == "shortcut without infer"
     result = invoke("query", "-e", "SELECT ?a WHERE { ?a kg:controls ?b }")
     assert result.exit_code == 0 and "(pass --infer)" in result.stderr and "\x00" not in result.stderr
+
+
+def test_an_error_quoting_a_value_shows_its_control_characters_escaped(invoke):
+    result = invoke("describe", "evil\x1b[2J\nsecond line")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr and "\\x1b" in result.stderr

@@ -56,14 +56,14 @@ class KgGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except KgError as exc:
-                problems = getattr(exc, "problems", None)
-                if problems:  # a sheet's bad cells: one Error line each (values shown escaped)
-                    from kg.io.text import terminal_text
+                from kg.io.text import terminal_text  # an error may quote the data: shown escaped, one line
 
+                problems = getattr(exc, "problems", None)
+                if problems:  # a sheet's bad cells: one Error line each
                     for problem in problems:
                         click.echo(f"Error: {terminal_text(problem)}", err=True)
                     raise click.exceptions.Exit(CommandError.exit_code) from None
-                raise CommandError(exc.render(flag_of)) from None
+                raise CommandError(terminal_text(exc.render(flag_of))) from None
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
