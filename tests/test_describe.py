@@ -81,3 +81,12 @@ def test_describe_in_the_library_agrees_with_the_store(sheet):
     store = OxigraphBackend()
     store.add_graph(graph)
     assert describe(store, "lab") == describe_entity(graph, "lab")
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_query_tables_print_money_exactly_on_every_backend(sheet, invoke, store):
+    text = "SELECT ?amount ?value WHERE { OPTIONAL { ?i kg:amount ?amount } OPTIONAL { ?c kg:contractValue ?value } }"
+    result = invoke("query", "-e", text, "--data", sheet, "--store", store)
+    assert result.exit_code == 0, result.output
+    assert "135000000000" in result.stdout and "2000000000" in result.stdout
+    assert "e+" not in result.stdout and "135000000000.0" not in result.stdout
