@@ -13,7 +13,7 @@ import pytest
 
 from kg.errors import InputError
 from kg.export import export_graph
-from kg.io.atomic import MANIFEST, atomic_output, check_folder_whole, write_files_atomically
+from kg.io.atomic import MANIFEST, atomic_output, check_folder_whole
 from kg.io.load import load_graph
 from kg.io.sheets.read import ingest_folder
 

@@ -18,7 +18,6 @@ takes about a minute); the fixed cases are the attacks we know.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -44,7 +43,6 @@ from kg.cli import cli
 from kg.io.formats import BY_SUFFIX
 from kg.io.load import load_graph
 
-from conftest import REPO
 
 FEW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
