@@ -108,6 +108,17 @@ def claims_involving(graph: Graph, agent: Node) -> list[ClaimRecord]:
     return sorted(records, key=lambda r: (r.type, r.iri))
 
 
+def decimal_value(term) -> Decimal | None:
+    """A value as a number, when its text is one (a share, an amount); None otherwise (``kg validate`` reports it)."""
+    if term is None:
+        return None
+    try:
+        number = Decimal(str(term).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 def value_text(value: Node) -> str:
     """A value as a person reads it: numbers exactly, in plain decimals (135000000000, not 1.35e+11),
     whatever lexical form the data or a backend gives them; anything else as it is."""

@@ -33,13 +33,28 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from rdflib import Graph, URIRef
 
 from kg.backends.open import as_backend
-from kg.dates import date_bound
+from kg.claims import decimal_value
+from kg.dates import date_bound, parse_as_of
 from kg.errors import UsageError, arg
-from kg.vocab import CLAIM_TYPES, EVENT_TYPES, KG, KGR, STATUS_NAMES, STATUS_ORDER, status_rank
+from kg.vocab import (
+    CLAIM_TYPES,
+    DEFAULT_CONTROL_THRESHOLD,
+    EVENT_TYPES,
+    KG,
+    KGR,
+    STAGE_IRIS,
+    STAGE_NAMES,
+    STAGE_ORDER,
+    STATUS_NAMES,
+    STATUS_ORDER,
+    TERMINATED,
+    status_rank,
+)
 
 
 def check_min_status(value: str | None) -> str:
@@ -48,6 +63,42 @@ def check_min_status(value: str | None) -> str:
         allowed = ", ".join(s for s in STATUS_ORDER if s != "denied")
         raise UsageError(f"unknown {arg('min_status')} {value!r}; expected one of {allowed}")
     return name
+
+
+def check_min_stage(value: str | None) -> str:
+    name = (value or STAGE_ORDER[0]).strip().lower()
+    if name not in STAGE_ORDER:
+        raise UsageError(f"unknown {arg('min_stage')} {value!r}; expected one of {', '.join(STAGE_ORDER)}")
+    return name
+
+
+def check_control_threshold(value) -> Decimal:
+    """The control threshold, a percentage in (0, 100]: an ownership whose share reaches it is control."""
+    try:
+        threshold = Decimal(str(DEFAULT_CONTROL_THRESHOLD if value is None else value).strip())
+    except InvalidOperation:
+        threshold = None
+    if threshold is None or not threshold.is_finite() or not 0 < threshold <= 100:
+        raise UsageError(f"invalid {arg('control_threshold')} {value!r}; expected a percentage above 0 and at most 100")
+    return threshold
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What decides which claims count: the as-of date, the weakest status, the earliest deal
+    stage, and the share from which an ownership is control (DESIGN section 4)."""
+
+    as_of: date
+    min_status: str = "rumored"
+    min_stage: str = STAGE_ORDER[0]
+    control_threshold: Decimal = Decimal(DEFAULT_CONTROL_THRESHOLD)
+
+    @classmethod
+    def of(cls, as_of=None, min_status=None, min_stage=None, control_threshold=None) -> "Reading":
+        """A reading from what a user gives, each value checked (an error names the one that is wrong)."""
+        return cls(parse_as_of(as_of), check_min_status(min_status), check_min_stage(min_stage), check_control_threshold(control_threshold))
+
+
 
 
 @dataclass(frozen=True)
@@ -63,10 +114,17 @@ class ClaimState:
     holds: bool
     start: str | None = None  # as written in the data
     end: str | None = None
+    stage: str | None = None  # the earliest stage its data gives, None when it gives none
+    #: The least the claim's share is known to reach: its exact share, its minimum or its exclusive
+    #: minimum (the greatest of those given); None without one. Decides whether it is a control link.
+    share_floor: Decimal | None = None
 
 
-def claim_states(backend, *, as_of: date, min_status: str, classes=None, pairs=None) -> list[ClaimState]:
-    """Every claim whose best non-denied attestation reaches ``min_status``, with its timing.
+def claim_states(
+    backend, *, as_of: date, min_status: str, min_stage: str = STAGE_ORDER[0], classes=None, pairs=None
+) -> list[ClaimState]:
+    """Every claim that counts: its best non-denied attestation reaches ``min_status``, and its
+    deal stage is not terminated nor earlier than ``min_stage``; with its timing and share.
 
     ``backend`` is an rdflib graph or any backend; every backend answers the
     same claim rows, so every backend sees the same claims.
@@ -75,6 +133,7 @@ def claim_states(backend, *, as_of: date, min_status: str, classes=None, pairs=N
     """
     backend = as_backend(backend)
     minimum = status_rank(min_status)
+    earliest = STAGE_ORDER.index(check_min_stage(min_stage))
     states = []
     for cls in classes or CLAIM_TYPES:
         claim_type = CLAIM_TYPES[cls]
@@ -84,15 +143,17 @@ def claim_states(backend, *, as_of: date, min_status: str, classes=None, pairs=N
             rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=pairs[cls])
         else:
             continue
-        states += _states_from_rows(cls, rows, as_of, minimum)
+        states += _states_from_rows(cls, rows, as_of, minimum, earliest)
     return sorted(states, key=lambda state: str(state.iri))
 
 
-def _states_from_rows(cls, rows, as_of: date, minimum: int) -> list[ClaimState]:
+def _states_from_rows(cls, rows, as_of: date, minimum: int, earliest: int = 0) -> list[ClaimState]:
     """Group claim rows (one per attestation) into states; ``in_store_edges`` mirrors this in SPARQL."""
     claims: dict[URIRef, dict] = {}
-    for claim, subject, obj, start, end, status in rows:
-        entry = claims.setdefault(claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set()})
+    for claim, subject, obj, start, end, status, stage, share in rows:
+        entry = claims.setdefault(
+            claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set(), "stages": set(), "shares": set()}
+        )
         entry["subject"].add(subject)
         entry["object"].add(obj)
         if start is not None:
@@ -101,9 +162,16 @@ def _states_from_rows(cls, rows, as_of: date, minimum: int) -> list[ClaimState]:
             entry["end"].add(str(end))
         if status in STATUS_NAMES and STATUS_NAMES[status] != "denied":
             entry["ranks"].add(status_rank(STATUS_NAMES[status]))
+        if stage in STAGE_NAMES:
+            entry["stages"].add(STAGE_NAMES[stage])
+        if (value := decimal_value(share)) is not None:
+            entry["shares"].add(value)
     states = []
     for claim, entry in claims.items():
         if not entry["ranks"] or max(entry["ranks"]) < minimum:
+            continue
+        # A terminated deal never counts; one stage earlier than the minimum makes it too early.
+        if TERMINATED in entry["stages"] or any(STAGE_ORDER.index(stage) < earliest for stage in entry["stages"]):
             continue
         # Several values where one is expected (SHACL flags them): take the smallest, stably.
         start_text, end_text = _first(entry["start"]), _first(entry["end"])
@@ -123,6 +191,8 @@ def _states_from_rows(cls, rows, as_of: date, minimum: int) -> list[ClaimState]:
                 holds=holds,
                 start=start_text,
                 end=end_text,
+                stage=min(entry["stages"], key=STAGE_ORDER.index) if entry["stages"] else None,
+                share_floor=max(entry["shares"]) if entry["shares"] else None,
             )
         )
     return states
@@ -132,15 +202,33 @@ def _first(values: set[str]) -> str | None:
     return min(values) if values else None
 
 
+#: Claims that are a control link when their share reaches the control threshold.
+THRESHOLD_LINKS = frozenset({KG.Ownership, KG.Investment})
+#: The claims that may be control links: read whole before the closure is computed.
+LINK_CLASSES = frozenset({KG.Control} | THRESHOLD_LINKS)
+
+
+def is_control_link(state: ClaimState, control_threshold: Decimal) -> bool:
+    """A control claim in force, whatever its share; an ownership or investment in force whose share
+    (exact, minimum or exclusive minimum) reaches the threshold."""
+    if not state.holds or state.subject is None or state.object is None:
+        return False
+    if state.cls == KG.Control:
+        return True
+    return state.cls in THRESHOLD_LINKS and state.share_floor is not None and state.share_floor >= control_threshold
+
+
 class ControlGraph:
     """The control links that hold, for closures and for explaining chains."""
 
-    def __init__(self, states: list[ClaimState]):
+    def __init__(self, states: list[ClaimState], control_threshold=DEFAULT_CONTROL_THRESHOLD):
+        threshold = check_control_threshold(control_threshold)
         self.links: dict[URIRef, dict[URIRef, ClaimState]] = defaultdict(dict)
         #: Every claim in force behind each link, for the evidence: a link may rest on several.
         self.claims: dict[tuple[URIRef, URIRef], list[ClaimState]] = defaultdict(list)
-        for state in sorted(states, key=lambda s: (-status_rank(s.status), str(s.iri))):
-            if state.cls == KG.Control and state.holds and state.subject and state.object:
+        # Control claims first: of a control and an ownership behind one link, chains show the control.
+        for state in sorted(states, key=lambda s: (s.cls != KG.Control, -status_rank(s.status), str(s.iri))):
+            if is_control_link(state, threshold):
                 # Chains walk the best-supported claim of each link: strongest status, then IRI.
                 self.links[state.subject].setdefault(state.object, state)
                 self.claims[(state.subject, state.object)].append(state)
@@ -191,6 +279,7 @@ def closure_edges(control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
 DERIVED_EDGES = {
     KG.ComputeContract: (KGR.buysComputeFrom, "holds"),
     KG.Investment: (KGR.investsIn, "holds"),
+    KG.Ownership: (KGR.investsIn, "holds"),
     KG.Rivalry: (KGR.competesWith, "holds"),
     KG.Founding: (KGR.founded, "begun"),
     KG.Affiliation: (KGR.workedFor, "begun"),
@@ -226,7 +315,7 @@ _SPARQL_READABLE_DATE = (
 )
 
 
-def in_store_edge_queries(as_of: date, min_status: str, *, agent_types: bool = True) -> list[str]:
+def in_store_edge_queries(as_of: date, min_status: str, *, min_stage: str = STAGE_ORDER[0], agent_types: bool = True) -> list[str]:
     """SPARQL CONSTRUCTs giving ``derive_facts``'s edges inside a store, but for the control closure.
 
     Each also gives ``kgr:controls`` from every agent of an edge to itself (the
@@ -235,14 +324,17 @@ def in_store_edge_queries(as_of: date, min_status: str, *, agent_types: bool = T
     test (``?x a kg:AILab``), for a store that lacks the data.
 
     The same reading of claims as ``claim_states``, without moving them to Python:
-    a claim counts if one of its attestations reaches ``min_status``; of several
-    subjects, objects or dates the smallest is taken; a partial date is compared
+    a claim counts if one of its attestations reaches ``min_status`` and none of its
+    stages is terminated or earlier than ``min_stage``; of several subjects, objects
+    or dates the smallest is taken; a partial date is compared
     by its prefix (``2024-06`` has begun by ``2024-06-30`` and lasts until it),
     which is what first and last days give; an unreadable date is open. No
     aggregate and no EXISTS over two patterns: Oxigraph is slow on both.
     """
     allowed = ", ".join(f"kg:{name.capitalize()}" for name in STATUS_ORDER[status_rank(min_status):] if name != "denied")
     day = as_of.isoformat()
+    too_early = [STAGE_IRIS[TERMINATED], *(STAGE_IRIS[name] for name in STAGE_ORDER[: STAGE_ORDER.index(check_min_stage(min_stage))])]
+    stage_ok = f"FILTER NOT EXISTS {{ ?claim kg:stage ?stage FILTER (?stage IN ({', '.join(iri.n3() for iri in too_early)})) }}"
     start_ok = f'?start = "" || !({_SPARQL_READABLE_DATE.format(x="?start")}) || ?start <= SUBSTR("{day}", 1, STRLEN(?start))'
     end_ok = f'?end = "" || !({_SPARQL_READABLE_DATE.format(x="?end")}) || SUBSTR("{day}", 1, STRLEN(?end)) <= ?end'
     queries = []
@@ -259,6 +351,7 @@ WHERE {{
   ?claim a {cls.n3()} ; {subject_role} ?subject ; {object_role} ?object ; kg:attestation ?attestation .
   ?attestation kg:status ?status .
   FILTER (?status IN ({allowed}))
+  {stage_ok}
   FILTER NOT EXISTS {{ ?claim {subject_role} ?otherSubject FILTER (STR(?otherSubject) < STR(?subject)) }}
   FILTER NOT EXISTS {{ ?claim {object_role} ?otherObject FILTER (STR(?otherObject) < STR(?object)) }}
   OPTIONAL {{ ?claim kg:startDate ?startValue FILTER NOT EXISTS {{ ?claim kg:startDate ?earlier FILTER (STR(?earlier) < STR(?startValue)) }} }}
@@ -273,7 +366,9 @@ WHERE {{
         )
     if not agent_types:
         return queries
-    not_agents = ", ".join(cls.n3() for cls in [*CLAIM_TYPES, KG.Claim, KG.Attestation, KG.Source, KG.ClaimStatus])
+    not_agents = ", ".join(
+        cls.n3() for cls in [*CLAIM_TYPES, KG.Claim, KG.Attestation, KG.Source, KG.ClaimStatus, KG.Identifier, KG.DealStage]
+    )
     queries.append(
         f"""CONSTRUCT {{ ?agent a ?type }}
 WHERE {{ ?agent a ?type . FILTER (STRSTARTS(STR(?type), "{KG}") && ?type NOT IN ({not_agents})) }}"""

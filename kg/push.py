@@ -8,9 +8,8 @@ from typing import Iterable
 
 from kg.backends.endpoint import EndpointBackend
 from kg.backends.open import open_backend
-from kg.dates import parse_as_of
-from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, in_store_edge_queries
-from kg.vocab import DERIVED_GRAPH, KG
+from kg.derive import LINK_CLASSES, ControlGraph, Reading, claim_states, closure_edges, in_store_edge_queries
+from kg.vocab import DEFAULT_CONTROL_THRESHOLD, DERIVED_GRAPH
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ def push(
     bulk: bool = False,
     as_of=None,
     min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=DEFAULT_CONTROL_THRESHOLD,
     progress_factory=None,
 ) -> PushReport:
     """Load local data with the ontology into ``graph`` at ``endpoint``, and the facts the rules derive.
@@ -51,12 +52,13 @@ def push(
     server to load without a transaction (see ``EndpointBackend.push``);
     ``progress_factory`` is as for ``kg.backends.open.open_backend``.
     """
-    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     target = EndpointBackend(endpoint, timeout=timeout)  # checks the URL before any work
     # The ontology comes with the data, as for local commands.
     local = open_backend(list(inputs), store="oxigraph", progress_factory=progress_factory)
-    derived = local.constructed(in_store_edge_queries(as_of_date, min_status, agent_types=False))
-    control = ControlGraph(claim_states(local, as_of=as_of_date, min_status=min_status, classes=[KG.Control]))
+    derived = local.constructed(in_store_edge_queries(reading.as_of, reading.min_status, min_stage=reading.min_stage, agent_types=False))
+    links = claim_states(local, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, classes=sorted(LINK_CLASSES))
+    control = ControlGraph(links, reading.control_threshold)
     derived.add_triples(closure_edges(control))
     body, derived_body = local.ntriples(), derived.ntriples()
     method = target.push(body, target_graph=graph, store_url=store_url, update_url=update_url, bulk=bulk)

@@ -21,6 +21,11 @@ def shapes_path() -> Path:
     return ontology_path("shapes.ttl")
 
 
+def derived_vocabulary_path() -> Path:
+    """The kgr: vocabulary of the edges kg derives for the conflict rules (ontology/derived.ttl)."""
+    return ontology_path("derived.ttl")
+
+
 def context_path() -> Path:
     return ontology_path("context.jsonld")
 

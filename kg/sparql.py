@@ -273,6 +273,7 @@ SHORTCUTS: dict[URIRef, tuple[tuple[URIRef, URIRef], ...]] = {
     KG.founderOf: ((KG.founder, KG.foundedOrganization),),
     KG.controls: ((KG.controller, KG.controlledEntity),),
     KG.investsIn: ((KG.investor, KG.investee),),
+    KG.owns: ((KG.owner, KG.ownedEntity),),
     KG.buysComputeFrom: ((KG.customer, KG.supplier),),
     KG.competesWith: ((KG.partyA, KG.partyB), (KG.partyB, KG.partyA)),
     KG.affiliatedWith: ((KG.affiliate, KG.affiliatedOrganization),),

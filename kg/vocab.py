@@ -71,6 +71,7 @@ CLAIM_TYPES = {
     KG.Founding: ClaimType(KG.Founding, KG.founder, KG.foundedOrganization, "founded"),
     KG.Control: ClaimType(KG.Control, KG.controller, KG.controlledEntity, "controls"),
     KG.Investment: ClaimType(KG.Investment, KG.investor, KG.investee, "invests in"),
+    KG.Ownership: ClaimType(KG.Ownership, KG.owner, KG.ownedEntity, "owns part of"),
     KG.ComputeContract: ClaimType(KG.ComputeContract, KG.customer, KG.supplier, "buys compute from"),
     KG.Rivalry: ClaimType(KG.Rivalry, KG.partyA, KG.partyB, "competes with"),
     KG.Affiliation: ClaimType(KG.Affiliation, KG.affiliate, KG.affiliatedOrganization, "works for"),
@@ -89,6 +90,30 @@ def status_rank(name: str) -> int:
     return STATUS_ORDER.index(name)
 
 
+#: Deal stages from the earliest to the furthest; a terminated deal never counts, whatever else.
+STAGE_ORDER = ("proposed", "agreed", "active", "completed")
+TERMINATED = "terminated"
+STAGE_IRIS = {name: KG[name.capitalize()] for name in (*STAGE_ORDER, TERMINATED)}
+STAGE_NAMES = {iri: name for name, iri in STAGE_IRIS.items()}
+
+#: A share as BODS gives it: exact, or between inclusive or exclusive bounds (percentages).
+SHARE_PROPERTIES = {
+    "exact": KG.shareExact,
+    "minimum": KG.shareMinimum,
+    "maximum": KG.shareMaximum,
+    "exclusiveMinimum": KG.shareExclusiveMinimum,
+    "exclusiveMaximum": KG.shareExclusiveMaximum,
+}
+#: The claims a share may qualify; an ownership or investment is a control link when its share reaches the threshold.
+SHARE_CLASSES = (KG.Ownership, KG.Control, KG.Investment)
+#: What a share is known to reach at least: its exact value (a stake is one), its minimum or its exclusive minimum.
+SHARE_FLOOR_PROPERTIES = (KG.shareExact, KG.stake, KG.shareMinimum, KG.shareExclusiveMinimum)
+DEFAULT_CONTROL_THRESHOLD = 50
+
+#: The kinds of an affiliation; board seats and officers' posts are the ties the interlock rules read.
+AFFILIATION_KINDS = {"board_seat": KG.BoardSeat, "officer": KG.Officer, "employee": KG.Employee, "advisor": KG.Advisor}
+
+
 #: The agent types of the model, in the order kg writes them (spreadsheets, legends).
 AGENT_TYPE_NAMES = (
     "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",
@@ -97,4 +122,4 @@ AGENT_TYPE_NAMES = (
 #: Classes whose instances are agents, the ontology's root class included.
 AGENT_CLASSES = (KG.Agent, *(KG[name] for name in AGENT_TYPE_NAMES))
 #: Ontology individuals that are terms of the model (statuses, control bases...), not data.
-TERM_CLASS_NAMES = ("ClaimStatus", "ControlBasis", "RivalryKind", "DepartureManner")
+TERM_CLASS_NAMES = ("ClaimStatus", "ControlBasis", "RivalryKind", "DepartureManner", "InterestType", "AffiliationKind", "DealStage")

@@ -7,7 +7,9 @@ deliberately broken copy, so that a check that cannot fail is noticed.
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -278,7 +280,7 @@ def dl_profile_check(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("name", ["kg.ttl", "kg.owl"])
+@pytest.mark.parametrize("name", ["kg.ttl", "kg.owl", "derived.ttl"])
 def test_owlapi_finds_no_owl2_dl_profile_violation_in_the_ontology(name):
     result = dl_profile_check(resources.ontology_path(name))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -402,3 +404,23 @@ def test_kg_reads_the_reasoner_export_back_to_the_same_findings(reasoner_export,
 def test_the_reasoner_profile_is_for_rdf_formats(tmp_path, invoke):
     result = invoke("export", "-o", tmp_path / "net.graphml", "--profile", "reasoner")
     assert result.exit_code == 2 and "reasoner --profile is for RDF formats" in result.stderr
+
+
+# --- the derived vocabulary (kgr:) that rules read --------------------------------------------
+
+
+def test_every_derived_term_kg_writes_or_a_bundled_rule_reads_is_declared_and_documented(bundled_graph):
+    """A rule author reads ontology/derived.ttl to learn what a rule may match; it must hold every
+    edge kg derives and every kgr: term a bundled rule names, each with a label and a definition."""
+    from kg.derive import ControlGraph, claim_states, derive_facts
+    from kg.vocab import KGR
+
+    vocabulary = Graph().parse(resources.derived_vocabulary_path())
+    declared = {term for term in vocabulary.subjects(RDF.type, OWL.ObjectProperty) if str(term).startswith(str(KGR))}
+    states = claim_states(bundled_graph, as_of=datetime.date(2026, 11, 30), min_status="reported")
+    written = {predicate for _, predicate, _ in derive_facts(states, ControlGraph(states))}
+    read = {KGR[name] for path in resources.queries_dir().rglob("*.rq") for name in re.findall(r"\bkgr:(\w+)", path.read_text())}
+    assert written and read and written | read <= declared, sorted((written | read) - declared)
+    for term in declared:
+        assert len(list(vocabulary.objects(term, RDFS.label))) == 1, term
+        assert [d.language for d in vocabulary.objects(term, SKOS.definition)] == ["en"], term

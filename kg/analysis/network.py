@@ -44,11 +44,10 @@ from rdflib import RDF, Graph, URIRef
 
 from kg.claims import read_claim
 from kg.conflicts.engine import find_conflicts
-from kg.dates import parse_as_of
-from kg.derive import check_min_status, claim_states
+from kg.derive import Reading, claim_states, is_control_link
 from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError
-from kg.vocab import AGENT_CLASSES, CLAIM_TYPES, KG, STATUS_ORDER, status_rank
+from kg.vocab import AGENT_CLASSES, CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG, STATUS_ORDER, status_rank
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -57,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Edge attributes read from the claim node when present (GraphML/GEXF get "" when absent).
 QUALITIES = {"capacity_mw": KG.capacityMW, "value": KG.contractValue, "amount": KG.amount, "currency": KG.currency, "stake": KG.stake}
-PATH_TYPES = ("Control", "Investment")
+PATH_TYPES = ("Control", "Ownership", "Investment")
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,8 @@ class NetworkReport:
     brokers: tuple[Broker, ...]
     path: tuple[PathStep, ...] | None  # None when no path was asked for or none exists
     path_ends: tuple[Agent, Agent] | None
+    min_stage: str = "proposed"
+    control_threshold: float = float(DEFAULT_CONTROL_THRESHOLD)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,21 +130,33 @@ class NetworkReport:
 # --- the projection ---------------------------------------------------------------------------
 
 
-def agent_graph(graph: Graph, *, as_of: str | date | None = None, min_status: str = "rumored", active_only: bool = False) -> "nx.MultiDiGraph":
+def agent_graph(
+    graph: Graph,
+    *,
+    as_of: str | date | None = None,
+    min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=DEFAULT_CONTROL_THRESHOLD,
+    active_only: bool = False,
+) -> "nx.MultiDiGraph":
     """Agents as nodes, claims as typed, dated edges (key: claim IRI) with ``status`` and ``active``.
 
     Node attributes: ``id``, ``label``, ``types`` (kg class names joined by ``;``).
     Edge attributes: ``claim``, ``type``, ``relation`` (the verb), ``start``/``end``
     (lexical dates or None), ``status`` (best non-denied status, ``denied`` when
-    every source denies it), ``active`` (counts for the rules at ``as_of``) and
-    the claim's qualities (``capacity_mw``, ``amount``, ``currency``, ``stake``).
+    every source denies it), ``active`` (counts for the rules at ``as_of``),
+    ``control`` (active and a control link: a control claim, or an ownership or
+    investment whose share reaches ``control_threshold``) and the claim's
+    qualities (``capacity_mw``, ``value``, ``amount``, ``currency``, ``stake``).
     With ``active_only`` inactive claims are left out.
     """
     import networkx as nx
 
-    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
-    active = {state.iri for state in claim_states(graph, as_of=as_of_date, min_status=min_status) if state.holds}
-    network = nx.MultiDiGraph(as_of=as_of_date.isoformat(), min_status=min_status)
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
+    states = claim_states(graph, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
+    active = {state.iri for state in states if state.holds}
+    links = {state.iri for state in states if is_control_link(state, reading.control_threshold)}
+    network = nx.MultiDiGraph(as_of=reading.as_of.isoformat(), min_status=reading.min_status)
     for iri in sorted(_agent_iris(graph), key=str):
         network.add_node(str(iri), **_node_attributes(graph, iri))
     for cls, claim_type in CLAIM_TYPES.items():
@@ -166,6 +179,7 @@ def agent_graph(graph: Graph, *, as_of: str | date | None = None, min_status: st
                 "end": record.end,
                 "status": max(live, key=status_rank) if live else ("denied" if statuses else "unknown"),
                 "active": node in active,
+                "control": node in links,
             }
             for name, prop in QUALITIES.items():
                 value = graph.value(node, prop)
@@ -276,8 +290,9 @@ def _supply_basis(contracts: list[dict]) -> tuple[str, str | None]:
 
 def _control_links(network: "nx.MultiDiGraph") -> dict[str, set[str]]:
     links: dict[str, set[str]] = defaultdict(set)
-    for controller, controlled, _ in _active_edges(network, "Control"):
-        links[controller].add(controlled)
+    for controller, controlled, data in network.edges(data=True):
+        if data.get("control"):
+            links[controller].add(controlled)
     return links
 
 
@@ -369,28 +384,33 @@ def analyze(
     *,
     as_of: str | date | None = None,
     min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=DEFAULT_CONTROL_THRESHOLD,
     path: tuple[str, str] | None = None,
     top: int | None = 10,
     findings: Sequence["Finding"] | None = None,
 ) -> NetworkReport:
-    """Everything ``kg analyze`` prints, for one as-of date and minimum status.
+    """Everything ``kg analyze`` prints, for one reading of the claims (as-of date, minimum
+    status and stage, control threshold: as the conflict rules read them).
 
     ``path`` names two entities (id, prefix:name, IRI or exact label) to join by
-    control and investment claims; ``top`` limits the controller and broker
-    lists; ``findings`` reuses findings the caller already computed for the same
-    ``as_of`` and ``min_status``.
+    control, ownership and investment claims; ``top`` limits the controller and
+    broker lists; ``findings`` reuses findings the caller already computed for
+    the same reading.
     """
-    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     ends = tuple(str(resolve_entity(graph, ref)) for ref in path) if path else None
-    network = agent_graph(graph, as_of=as_of_date, min_status=min_status)
+    network = agent_graph(graph, **vars(reading))
     if findings is None:
-        findings = find_conflicts(graph, as_of=as_of_date, min_status=min_status)
+        findings = find_conflicts(graph, **vars(reading))
     controllers = key_controllers(network)
     brokers = conflict_brokers(network, findings)
     steps = control_money_path(network, *ends) if ends else None
     return NetworkReport(
-        as_of=as_of_date.isoformat(),
-        min_status=min_status,
+        as_of=reading.as_of.isoformat(),
+        min_status=reading.min_status,
+        min_stage=reading.min_stage,
+        control_threshold=float(reading.control_threshold),
         supply=tuple(supply_concentration(network)),
         controllers=tuple(controllers[:top] if top else controllers),
         brokers=tuple(brokers[:top] if top else brokers),
@@ -407,7 +427,11 @@ def format_report(report: NetworkReport, output_format: str = "table") -> str:
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
     from tabulate import tabulate
 
-    lines = [f"Network metrics as of {report.as_of}, evidence at least {report.min_status}.", ""]
+    lines = [
+        f"Network metrics as of {report.as_of}, evidence at least {report.min_status}, deals at least "
+        f"{report.min_stage}, control from {report.control_threshold:g}% of shares.",
+        "",
+    ]
     lines.append("Supply concentration (HHI 0–10,000; basis: capacity in MW where every contract gives it, else")
     lines.append("contract value where every contract gives one in one currency, else each supplier the same)")
     rows = [

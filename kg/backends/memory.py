@@ -17,7 +17,7 @@ from kg.backends.base import Backend, Rows, claim_rows_of
 from kg.backends.oxigraph import OxigraphBackend
 from kg.errors import QueryError, arg
 from kg.sparql import QueryResult, bounded, check_params, parse_param, prepare
-from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES
+from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES, SHARE_FLOOR_PROPERTIES
 
 
 class MemoryBackend(Backend):
@@ -43,7 +43,9 @@ class MemoryBackend(Backend):
             starts = list(graph.objects(claim, KG.startDate)) or [None]
             ends = list(graph.objects(claim, KG.endDate)) or [None]
             statuses = [status for att in graph.objects(claim, KG.attestation) for status in graph.objects(att, KG.status)] or [None]
-            rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses)
+            stages = list(graph.objects(claim, KG.stage)) or [None]
+            shares = [share for prop in SHARE_FLOOR_PROPERTIES for share in graph.objects(claim, prop)] or [None]
+            rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages, shares)
         return rows
 
     def agent_types(self, agents) -> list[tuple[Node, Node]]:

@@ -29,7 +29,17 @@ from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_e
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
 from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
-from kg.vocab import DCTERMS_TITLE, GENID, KG, LOAD_GRAPH, ONTOLOGY_GRAPH, QUERY_PREFIXES, SHORTCUTS_GRAPH, bind_prefixes
+from kg.vocab import (
+    DCTERMS_TITLE,
+    GENID,
+    KG,
+    LOAD_GRAPH,
+    ONTOLOGY_GRAPH,
+    QUERY_PREFIXES,
+    SHARE_FLOOR_PROPERTIES,
+    SHORTCUTS_GRAPH,
+    bind_prefixes,
+)
 
 #: The ontology's shortcuts inferred from the claims (read only when a query asks to infer them).
 _KG_GRAPHS = (LOAD_GRAPH, SHORTCUTS_GRAPH)
@@ -204,6 +214,8 @@ class OxigraphBackend(Backend):
                     None if start is None else start.value,
                     None if end is None else end.value,
                     iri(solution["status"]) if isinstance(solution["status"], ox.NamedNode) else None,
+                    iri(solution["stage"]) if isinstance(solution["stage"], ox.NamedNode) else None,
+                    None if solution["share"] is None else solution["share"].value,
                 )
             )
         return rows
@@ -215,9 +227,10 @@ class OxigraphBackend(Backend):
         ox = oxigraph_module()
         iri = interning_iri()
         pattern = self.store.quads_for_pattern
-        rdf_type, start_date, end_date, attestation, status_of = (
-            ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status)
+        rdf_type, start_date, end_date, attestation, status_of, stage_of = (
+            ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status, KG.stage)
         )
+        share_properties = [ox.NamedNode(str(p)) for p in SHARE_FLOOR_PROPERTIES]
         cls, subject_role, object_role = (ox.NamedNode(str(p)) for p in (cls, subject_role, object_role))
         claims = set()  # a claim in two graphs, or found by two pairs, is read once
         for subject, obj in set(pairs):
@@ -236,7 +249,9 @@ class OxigraphBackend(Backend):
                 for att in pattern(claim, attestation, None)
                 for quad in pattern(att.object, status_of, None)
             ] or [None]
-            rows += claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses)
+            stages = [iri(quad.object) for quad in pattern(claim, stage_of, None) if isinstance(quad.object, ox.NamedNode)] or [None]
+            shares = [quad.object.value for prop in share_properties for quad in pattern(claim, prop, None)] or [None]
+            rows += claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses, stages, shares)
         return rows
 
     # Look-ups by node through the indexes: Oxigraph joins a large VALUES block slowly.

@@ -55,7 +55,7 @@ class RulePackCommand(click.Command):
 @format_option("table", "json", "md", "csv")
 @click.option("--fail-on-findings", is_flag=True, help="Exit with code 1 when there is any finding (for CI jobs).")
 @data_option
-def conflicts(as_of, min_status, rule_ids, rule_dirs, output_format, fail_on_findings, data):
+def conflicts(as_of, min_status, min_stage, control_threshold, rule_ids, rule_dirs, output_format, fail_on_findings, data):
     """Find where control, money, supply and rivalry cross, with the evidence.
 
     {rules}
@@ -69,13 +69,12 @@ def conflicts(as_of, min_status, rule_ids, rule_dirs, output_format, fail_on_fin
     """
     from kg.conflicts.engine import find_conflicts
     from kg.conflicts.report import format_findings
-    from kg.dates import parse_as_of
-    from kg.derive import check_min_status
+    from kg.derive import Reading
 
-    as_of_date, min_status = parse_as_of(as_of), check_min_status(min_status)
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     pack = click.get_current_context().meta[_PACK]
-    findings = find_conflicts(open_from_options(data), as_of=as_of_date, min_status=min_status, rules=rule_ids or None, pack=pack)
+    findings = find_conflicts(open_from_options(data), **vars(reading), rules=rule_ids or None, pack=pack)
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
-    click.echo(format_findings(findings, output_format, as_of=as_of_date, min_status=min_status, width=width))
+    click.echo(format_findings(findings, output_format, **vars(reading), width=width))
     if fail_on_findings and findings:
         sys.exit(1)

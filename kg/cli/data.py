@@ -102,7 +102,7 @@ def ingest(folder, output, template):
     type=click.Path(path_type=Path),
     help="RDF file or folder to push (repeatable). Default: the bundled example data.",
 )
-def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_status, data):
+def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_status, min_stage, control_threshold, data):
     """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
 
     Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
@@ -128,6 +128,8 @@ def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_s
         bulk=bulk,
         as_of=as_of,
         min_status=min_status,
+        min_stage=min_stage,
+        control_threshold=control_threshold,
         progress_factory=ProgressBar if sys.stderr.isatty() else None,
     )
     where = f"graph <{report.data_graph}>" if report.data_graph else "the default graph"

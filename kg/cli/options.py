@@ -71,7 +71,25 @@ def data_option(command):
 
 
 def as_of_options(command):
-    """--as-of and --min-status, with the meaning the conflict rules give them (DESIGN section 4)."""
+    """--as-of, --min-status, --min-stage and --control-threshold: which claims count, as the
+    conflict rules read them (DESIGN section 4)."""
+    command = click.option(
+        "--control-threshold",
+        type=click.FloatRange(min=0, min_open=True, max=100),
+        default=50,
+        show_default=True,
+        metavar="PCT",
+        help="An ownership (or an investment with a stake) whose share reaches this percentage is control: "
+        "its exact share, its minimum, or a lower bound it exceeds (\">50\" reaches 50; \"25-50\" does not).",
+    )(command)
+    command = click.option(
+        "--min-stage",
+        default="proposed",
+        show_default=True,
+        metavar="STAGE",
+        help="Ignore deals at an earlier stage: proposed, agreed, active or completed (a terminated deal never "
+        "counts; a claim with no stage always does).",
+    )(command)
     command = click.option(
         "--min-status",
         default="rumored",
@@ -125,7 +143,7 @@ def graph_from_options(data, *, include_ontology: bool = True):
     return open_from_options(data, include_ontology=include_ontology).to_graph()
 
 
-def load_with_findings(data, *, as_of, min_status, conflicts: bool = True):
+def load_with_findings(data, *, as_of, min_status, min_stage="proposed", control_threshold=50, conflicts: bool = True):
     """An rdflib graph for a stage that needs one, and the conflict findings when it needs them.
 
     On Oxigraph and endpoints the rule pack runs in the store, many times faster
@@ -137,7 +155,9 @@ def load_with_findings(data, *, as_of, min_status, conflicts: bool = True):
     backend = open_from_options(data)
     findings = None
     if conflicts and backend.name != "memory":
-        findings = find_conflicts(backend, as_of=as_of, min_status=min_status)
+        findings = find_conflicts(
+            backend, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold
+        )
     return backend.to_graph(), findings
 
 

@@ -24,7 +24,7 @@ from kg.cli.options import as_of_options, data_option, format_option, load_with_
 @click.option("--no-conflicts", is_flag=True, help="Do not run the conflict rules or highlight their findings.")
 @as_of_options
 @data_option
-def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min_status, data):
+def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min_status, min_stage, control_threshold, data):
     """Write the graph as one interactive HTML page that works offline.
 
     Agents are nodes (shape and colour by kind), claims are labelled edges with
@@ -40,7 +40,8 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
     """
     from kg.render.viz import write_html
 
-    graph, findings = load_with_findings(data, as_of=as_of, min_status=min_status, conflicts=not no_conflicts)
+    reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+    graph, findings = load_with_findings(data, **reading, conflicts=not no_conflicts)
     summary = write_html(
         graph,
         output,
@@ -50,8 +51,7 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
         collapse_hubs=collapse_hubs,
         conflicts=not no_conflicts,
         findings=findings,
-        as_of=as_of,
-        min_status=min_status,
+        **reading,
     )
     for note in summary.notes:
         click.echo(note, err=True)
@@ -64,7 +64,7 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows of the controller and broker lists.")
 @format_option("table", "json")
 @data_option
-def analyze(as_of, min_status, path, top, output_format, data):
+def analyze(as_of, min_status, min_stage, control_threshold, path, top, output_format, data):
     """Network metrics: supply concentration, key controllers, conflict brokers.
 
     Per AI lab: its active compute suppliers and the Herfindahl-Hirschman index
@@ -84,8 +84,9 @@ def analyze(as_of, min_status, path, top, output_format, data):
     from kg.analysis.network import analyze as analyze_network
     from kg.analysis.network import format_report
 
-    graph, findings = load_with_findings(data, as_of=as_of, min_status=min_status)
-    report = analyze_network(graph, as_of=as_of, min_status=min_status, path=path or None, top=top, findings=findings)
+    reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+    graph, findings = load_with_findings(data, **reading)
+    report = analyze_network(graph, **reading, path=path or None, top=top, findings=findings)
     click.echo(format_report(report, output_format))
 
 

@@ -21,31 +21,52 @@ from kg.backends.open import as_backend
 from kg.conflicts.explain import explain
 from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
 from kg.conflicts.pack import SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
-from kg.dates import date_bound, parse_as_of
-from kg.derive import ControlGraph, check_min_status, claim_states, closure_edges, derive_facts, derived_graph, in_store_edge_queries
+from kg.dates import date_bound
+from kg.derive import (
+    LINK_CLASSES,
+    ControlGraph,
+    Reading,
+    claim_states,
+    closure_edges,
+    derive_facts,
+    derived_graph,
+    in_store_edge_queries,
+)
 from kg.entities import local_name, short_id
 from kg.errors import RuleError
-from kg.vocab import KG, STATUS_NAMES, STATUS_ORDER, status_rank
+from kg.vocab import DEFAULT_CONTROL_THRESHOLD, KG, STATUS_NAMES, STATUS_ORDER, status_rank
 
 
-def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None, pack: Sequence[Rule] | None = None) -> list[Finding]:
+def find_conflicts(
+    graph,
+    *,
+    as_of=None,
+    min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=DEFAULT_CONTROL_THRESHOLD,
+    rules=None,
+    pack: Sequence[Rule] | None = None,
+) -> list[Finding]:
     """Run a rule pack and explain each finding with its evidence.
 
     ``graph`` is an rdflib graph (data, with or without the ontology) or a
     backend (Oxigraph, a SPARQL endpoint). ``as_of`` is a date or
     ``YYYY[-MM[-DD]]`` (default today); evidence below ``min_status`` (and all
-    denied evidence) is ignored; ``pack`` is the rules to run (default: the
-    bundled pack; ``load_pack`` adds a user's folders) and ``rules`` limits it
-    to some rule ids. One finding per distinct set of key role entities.
+    denied evidence) is ignored, and so are terminated deals and deals at a
+    stage before ``min_stage``; an ownership (or an investment with a stake)
+    whose share reaches ``control_threshold`` percent is a control link.
+    ``pack`` is the rules to run (default: the bundled pack; ``load_pack`` adds
+    a user's folders) and ``rules`` limits it to some rule ids. One finding per
+    distinct set of key role entities.
     """
     backend = as_backend(graph)
-    as_of_date = parse_as_of(as_of)
-    min_status = check_min_status(min_status)
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
+    min_status = reading.min_status
     selected = select_rules(load_rules() if pack is None else pack, rules)
     if backend.name == "memory":
-        states, control, rows_by_rule = _run_on_derived_copy(backend, selected, as_of_date, min_status)
+        states, control, rows_by_rule = _run_on_derived_copy(backend, selected, reading)
     else:
-        states, control, rows_by_rule = _run_in_store(backend, selected, as_of_date, min_status)
+        states, control, rows_by_rule = _run_in_store(backend, selected, reading)
     context = _Context(states, control)
     candidates_by_rule = []
     for rule, rows in rows_by_rule:
@@ -71,14 +92,14 @@ def find_conflicts(graph, *, as_of=None, min_status: str = "rumored", rules=None
     )
 
 
-def _run_on_derived_copy(backend, rules, as_of, min_status):
+def _run_on_derived_copy(backend, rules, reading: Reading):
     """Read every claim into Python, derive the edges there and run rdflib on them.
 
     For rdflib graphs, whose engine is slow on the data itself but reads
     claims quickly through the graph API.
     """
-    states = claim_states(backend, as_of=as_of, min_status=min_status)
-    control = ControlGraph(states)
+    states = claim_states(backend, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
+    control = ControlGraph(states, reading.control_threshold)
     derived = derive_facts(states, control)
     agents = {node for state in states for node in (state.subject, state.object) if node}
     # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
@@ -104,24 +125,26 @@ def _prepared(text: str):
     return prepareQuery(text)
 
 
-def _run_in_store(backend, rules, as_of, min_status):
+def _run_in_store(backend, rules, reading: Reading):
     """Let the store derive the edges and run the rules on them in a small Oxigraph store.
 
     For Oxigraph (store to store) and endpoints (the server CONSTRUCTs, kg
-    loads the answer). Only the control claims come to Python (for the closure
-    and the chains), while the store CONSTRUCTs the other edges; the claims
-    behind the rows are read afterwards, for the evidence only. Oxigraph and
-    HTTP release the GIL, so their work and Python's overlap on two threads.
+    loads the answer). Only the claims that may be control links (controls,
+    ownerships, investments) come to Python, for the closure and the chains,
+    while the store CONSTRUCTs the other edges; the claims behind the rows are
+    read afterwards, for the evidence only. Oxigraph and HTTP release the GIL,
+    so their work and Python's overlap on two threads.
     """
+    counting = dict(as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        edges = pool.submit(backend.constructed, in_store_edge_queries(as_of, min_status))
-        control_states = claim_states(backend, as_of=as_of, min_status=min_status, classes=[KG.Control])
-        control = ControlGraph(control_states)
+        edges = pool.submit(backend.constructed, in_store_edge_queries(reading.as_of, reading.min_status, min_stage=reading.min_stage))
+        link_states = claim_states(backend, classes=sorted(LINK_CLASSES), **counting)
+        control = ControlGraph(link_states, reading.control_threshold)
         derived = edges.result()
         derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
-    evidence = claim_states(backend, as_of=as_of, min_status=min_status, pairs=_evidence_pairs(rows_by_rule))
-    return control_states + [state for state in evidence if state.cls != KG.Control], control, rows_by_rule
+    evidence = claim_states(backend, pairs=_evidence_pairs(rows_by_rule), **counting)
+    return link_states + [state for state in evidence if state.cls not in LINK_CLASSES], control, rows_by_rule
 
 
 def _by_date(state) -> tuple:
@@ -140,15 +163,14 @@ def _select_bindings(backend, query: str) -> list[dict]:
 
 
 def _evidence_pairs(rows_by_rule) -> dict:
-    """For each claim class but Control (all read already), the (subject, object) pairs the rows' evidence names."""
+    """For each claim class but those read already, the (subject, object) pairs the rows' evidence names."""
     pairs: dict = {}
-    control = KG.Control
     for rule, rows in rows_by_rule:
         specs = [parse_spec(choice) for slot in rule.evidence for choice in slot if chain_ends(choice) is None]
         for bound in rows:
             for cls, first_role, second_role, symmetric in specs:
                 first, second = bound.get(first_role), bound.get(second_role)
-                if first is None or second is None or cls == control:
+                if first is None or second is None or cls in LINK_CLASSES:
                     continue
                 found = pairs.setdefault(cls, set())
                 found.add((first, second))

@@ -11,26 +11,59 @@ import csv
 import io
 import json
 import textwrap
+from decimal import Decimal
 
 from kg.conflicts.model import Evidence, Finding
 from kg.io.text import markdown_text, spreadsheet_cell, terminal_text
-from kg.vocab import CLAIM_TYPES, KG
+from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
 
 
-def findings_document(findings: list[Finding], *, as_of, min_status: str) -> dict:
+def findings_document(
+    findings: list[Finding], *, as_of, min_status: str, min_stage: str = "proposed", control_threshold=DEFAULT_CONTROL_THRESHOLD
+) -> dict:
     """The ``--format json`` document (DESIGN section 4)."""
-    return {"as_of": str(as_of), "min_status": min_status, "findings": [f.to_dict() for f in findings]}
+    return {
+        "as_of": str(as_of),
+        "min_status": min_status,
+        "min_stage": min_stage,
+        "control_threshold": _percent(control_threshold),
+        "findings": [f.to_dict() for f in findings],
+    }
 
 
-def format_findings(findings: list[Finding], output_format: str, *, as_of, min_status: str, width: int = 100) -> str:
+def format_findings(
+    findings: list[Finding],
+    output_format: str,
+    *,
+    as_of,
+    min_status: str,
+    min_stage: str = "proposed",
+    control_threshold=DEFAULT_CONTROL_THRESHOLD,
+    width: int = 100,
+) -> str:
     """Findings as ``table`` (grouped by rule, most severe first), ``json``, ``md`` or ``csv``."""
+    reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
     if output_format == "json":
-        return json.dumps(findings_document(findings, as_of=as_of, min_status=min_status), indent=2, ensure_ascii=False)
+        return json.dumps(findings_document(findings, **reading), indent=2, ensure_ascii=False)
     if output_format == "csv":
         return _findings_csv(findings)
     if output_format == "md":
-        return _findings_markdown(findings, as_of=as_of, min_status=min_status)
-    return _findings_text(findings, as_of=as_of, min_status=min_status, width=width)
+        return _findings_markdown(findings, **reading)
+    return _findings_text(findings, width=width, **reading)
+
+
+def _percent(threshold) -> int | float:
+    """The threshold as JSON writes a number: 50, or 33.3 (never "50.0" or a string)."""
+    number = Decimal(str(threshold))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _reading_words(*, as_of, min_status, min_stage, control_threshold) -> str:
+    """What the findings depend on, in words, for the headers of the table and Markdown."""
+    return (
+        f"as of {as_of}, evidence at least {min_status}, deals at least {min_stage}, "
+        f"control from {_percent(control_threshold)}% of shares"
+    )
 
 
 def _evidence_line(evidence: Evidence) -> str:
@@ -51,8 +84,8 @@ def _grouped(findings: list[Finding]):
     return groups.items()
 
 
-def _findings_text(findings, *, as_of, min_status, width) -> str:
-    lines = [f"{len(findings)} finding(s) as of {as_of}, evidence at least {min_status}."]
+def _findings_text(findings, *, width, **reading) -> str:
+    lines = textwrap.wrap(f"{len(findings)} finding(s) {_reading_words(**reading)}.", width=width)
     for rule_id, group in _grouped(findings):
         first = group[0]
         heading = terminal_text(f"{first.severity.upper()}  {rule_id}: {first.title} ({len(group)})")
@@ -69,8 +102,8 @@ def _findings_text(findings, *, as_of, min_status, width) -> str:
     return "\n".join(lines)
 
 
-def _findings_markdown(findings, *, as_of, min_status) -> str:
-    lines = [f"# Conflicts as of {as_of} (evidence at least {min_status})", "", f"{len(findings)} finding(s)."]
+def _findings_markdown(findings, **reading) -> str:
+    lines = [f"# Conflicts {_reading_words(**reading)}", "", f"{len(findings)} finding(s)."]
     for rule_id, group in _grouped(findings):
         first = group[0]
         lines += ["", f"## {markdown_text(first.title)} — `{rule_id}` ({markdown_text(first.severity)})", ""]

@@ -186,19 +186,22 @@ def supply_mix(graph: Graph, *, as_of: str | date | None = None, min_status: str
 # --- control tree -----------------------------------------------------------------------------
 
 
-def control_tree(graph: Graph, agent: str, *, as_of: str | date | None = None, min_status: str = "rumored") -> "Figure":
+def control_tree(
+    graph: Graph, agent: str, *, as_of: str | date | None = None, min_status: str = "rumored", control_threshold=50
+) -> "Figure":
     """What ``agent`` controls through active control links, drawn top-down from it.
 
-    Each box is an agent (compute suppliers in bold), each arrow a control claim
+    Each box is an agent (compute suppliers in bold), each arrow a control link
+    (a control claim, or an ownership whose share reaches ``control_threshold``)
     with its status; a second route to an agent already drawn is a dashed arrow.
     """
     as_of_date = parse_as_of(as_of)
     root = str(resolve_entity(graph, agent))
-    network = agent_graph(graph, as_of=as_of_date, min_status=min_status, active_only=True)
+    network = agent_graph(graph, as_of=as_of_date, min_status=min_status, control_threshold=control_threshold, active_only=True)
     links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     suppliers = set()
     for subject, obj, data in network.edges(data=True):
-        if data["type"] == "Control":
+        if data["control"]:
             links[subject].append((obj, data["status"]))
         elif data["type"] == "ComputeContract":
             suppliers.add(obj)

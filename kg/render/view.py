@@ -72,6 +72,8 @@ def build_view(
     findings: Sequence["Finding"] | None = None,
     as_of: str | None = None,
     min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=50,
 ) -> View:
     if depth < 0:
         raise UsageError(f"{arg('depth')} must be 0 or more, not {depth}")
@@ -87,7 +89,9 @@ def build_view(
     if findings is not None:
         view.findings = list(findings)
     elif conflicts:
-        view.findings = list(find_conflicts(graph, as_of=as_of, min_status=min_status))
+        view.findings = list(
+            find_conflicts(graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+        )
     if conflicts and (as_of is not None or min_status != "rumored"):
         when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
         view.notes.append(f"Conflict findings {when}, from evidence at least {min_status}.")

@@ -46,12 +46,15 @@ def render_html(
     findings: Sequence["Finding"] | None = None,
     as_of: str | None = None,
     min_status: str = "rumored",
+    min_stage: str = "proposed",
+    control_threshold=50,
     title: str = "kg — AI compute graph",
 ) -> str:
     """The page as a string: for notebooks, web apps and ``write_html``.
 
     ``findings`` lets a caller reuse findings it already has; otherwise they are
-    computed with ``as_of`` and ``min_status`` unless ``conflicts`` is false.
+    computed with ``as_of``, ``min_status``, ``min_stage`` and ``control_threshold``
+    unless ``conflicts`` is false.
     """
     html, _ = _render(graph, **_options(locals()))
     return html
