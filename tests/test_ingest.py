@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -283,15 +284,20 @@ def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
 BAD_SHEET_PROBLEMS = [
     ("entities.csv", 3, 1, "duplicate id", "acme"),
     ("entities.csv", 4, 3, "unknown entity type", "Persn"),
+    ("entities.csv", 7, 5, "check digits of the LEI 999900EXAMPLELAB0086 are wrong", "lei:999900EXAMPLELAB0086"),
+    ("entities.csv", 8, 5, "unknown identifier scheme 'duns'", "duns:123456789"),
     ("sources.csv", 1, 3, "missing required column", "id"),
     ("relations.csv", 4, 2, "unknown relation", "acquires"),
     ("relations.csv", 5, 3, "unknown id", "nobody"),
     ("relations.csv", 6, 4, "not a date", "2024-13"),
     ("relations.csv", 7, 8, "must not be negative", "-5"),
-    ("relations.csv", 8, 10, "stake is a percentage from 0 to 100", "150"),
+    ("relations.csv", 8, 10, "a share is a percentage from 0 to 100", "150"),
     ("relations.csv", 9, 6, "unknown status", "maybe"),
     ("relations.csv", 10, 9, "three-letter", "US Dollars"),
     ("relations.csv", 11, 1, "a Person cannot be the customer of buys_compute_from", "carol"),
+    ("relations.csv", 12, 10, "the range's minimum 50 is above its maximum 25", "50-25"),
+    ("relations.csv", 13, 10, "not a share; expected a number (51, 12.5), a range (25-50)", "25-"),
+    ("relations.csv", 14, 14, "unknown stage", "signed"),
 ]
 
 
@@ -327,7 +333,7 @@ def test_data_folder_with_bad_rows_stops_every_command(invoke):
         (RELATION_SHEET_HEADER + "lab,competes_with,lab,,,,,,,,,,\n", 3, "same entity", "lab"),
         (RELATION_SHEET_HEADER + "lab,works_for,cloud,,,,,,,,,,\n", 1, "must be a kg person", "lab"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,ten,,,,,\n", 8, "not a number", "ten"),
-        (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,,,-1,,,\n", 10, "must not be negative", "-1"),
+        (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,,,-1,,,\n", 10, "a share is a percentage from 0 to 100", "-1"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,https://exa mple.org,,,,,,\n", 7, "not a valid URL", "https://exa mple.org"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,,,,,,,oops\n", 14, "beyond the last column", "oops"),
     ],
@@ -435,15 +441,25 @@ def test_template_writes_headers_and_a_commented_example_that_ingest_skips(invok
     assert result.exit_code == 0, result.output
     rows = list(csv.reader((folder / "relations.csv").open(encoding="utf-8", newline="")))
     assert {"subject", "relation", "object", "source", "nature"} <= set(rows[0])
-    assert rows[1][0].startswith("#") and len(rows) == 2
+    assert len(rows) > 1 and all(row[0].startswith("#") for row in rows[1:])
     assert len(ingest_folder(folder)) == 0
     # Uncommenting the example rows gives a valid sheet.
     for name in ("entities.csv", "relations.csv", "sources.csv"):
         text = (folder / name).read_text("utf-8")
-        (folder / name).write_text(text.replace("# ", "", 1), encoding="utf-8")
+        (folder / name).write_text(text.replace("\n# ", "\n"), encoding="utf-8")
     (folder / "entities.csv").write_text(
-        (folder / "entities.csv").read_text("utf-8") + "example-cloud,Example Cloud (fictional),CloudProvider\n", encoding="utf-8"
+        (folder / "entities.csv").read_text("utf-8")
+        + "example-cloud,Example Cloud (fictional),CloudProvider\n"
+        + "example-fund,Example Fund (fictional),Investor\n"
+        + "example-person,Example Person (fictional),Person\n",
+        encoding="utf-8",
     )
+    graph = ingest_folder(folder)
+    assert len(list(graph.subjects(RDF.type, KG.ComputeContract))) == 1
+    (ownership,) = graph.subjects(RDF.type, KG.Ownership)
+    assert (graph.value(ownership, KG.shareMinimum).toPython(), graph.value(ownership, KG.shareMaximum).toPython()) == (Decimal(25), Decimal(50))
+    (seat,) = graph.subjects(KG.affiliationKind, KG.BoardSeat)
+    assert graph.value(seat, KG.stage) is None
     assert len(list(ingest_folder(folder).subjects(RDF.type, KG.ComputeContract))) == 1
 
 

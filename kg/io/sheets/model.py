@@ -228,8 +228,12 @@ def parse_decimal(text: str) -> Literal | None:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
-    # The canonical xsd:decimal form (a point, no trailing zeros: "1500000.0"), the one
-    # Turtle writers print, so a sheet, its Turtle and its CSV export hold equal literals.
+    return share_literal(value)
+
+
+def share_literal(value: Decimal) -> Literal:
+    """A decimal in the canonical xsd:decimal form (a point, no trailing zeros: "1500000.0"), the
+    one Turtle writers print, so a sheet, its Turtle and its CSV export hold equal literals."""
     lexical = "0.0" if value.is_zero() else format(value.normalize(), "f")
     if "." not in lexical:
         lexical += ".0"
@@ -257,6 +261,7 @@ class Entity:
     iri: URIRef
     row: Row
     types: list[URIRef]
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # (scheme, value), normalised
 
 
 @dataclass

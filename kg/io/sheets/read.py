@@ -19,6 +19,7 @@ from kg.errors import InputError
 from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
+from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, ontology_terms, read_rows
 from kg.io.sheets.relations import RelationChecker
 from kg.io.sheets.spec import (
@@ -98,8 +99,14 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
                 problems.add(row, column, what)
         if row["founded"] and KG.Person in types:
             problems.add(row, "founded", "a person has no founding date; use founded in relations.csv for what they founded")
+        identifiers = []
+        if row["identifiers"]:
+            try:
+                identifiers = parse_identifiers(row["identifiers"])
+            except CellError as exc:
+                problems.add(row, "identifiers", str(exc))
         if is_id(entity_id):
-            entities[entity_id] = Entity(DATA[entity_id], row, list(dict.fromkeys(types)))
+            entities[entity_id] = Entity(DATA[entity_id], row, list(dict.fromkeys(types)), identifiers)
     return entities
 
 
@@ -136,6 +143,12 @@ def _build_graph(entities: dict[str, Entity], sources: list[Source], claims: lis
             graph.add((iri, KG.country, Literal(row["country"])))
         if row["homepage"]:
             graph.add((iri, KG.homepage, URIRef(row["homepage"])))
+        for scheme, value in entity.identifiers:
+            node = identifier_iri(scheme, value)
+            graph.add((iri, KG.identifier, node))
+            graph.add((node, RDF.type, KG.Identifier))
+            graph.add((node, KG.identifierScheme, Literal(scheme)))
+            graph.add((node, KG.identifierValue, Literal(value)))
     for source in sources:
         graph.add((source.iri, RDF.type, KG.Source))
         if source.title:

@@ -9,7 +9,8 @@ from typing import Iterable
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from kg.dates import date_bound, date_literal
-from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, parse_decimal
+from kg.io.sheets.cells import SHARE_PROPERTIES, CellError, affiliation_kind, parse_share
+from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, parse_decimal, share_literal
 from kg.io.sheets.spec import (
     AMOUNT_PROPERTIES,
     CAPACITY_CLASSES,
@@ -23,7 +24,7 @@ from kg.io.sheets.spec import (
     text_source_iri,
     word,
 )
-from kg.vocab import CLAIM, KG, STATUS_IRIS
+from kg.vocab import CLAIM, KG, STAGE_IRIS, STATUS_IRIS
 
 DEFAULT_STATUS = "reported"
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -104,7 +105,9 @@ class RelationChecker:
             self.problems.add(row, "object", "subject and object are the same entity")
         pairs |= self._dates(row)
         pairs |= self._money(row, cls)
+        pairs |= self._share(row, relation)
         pairs |= self._nature(row, relation)
+        pairs |= self._stage(row)
         if row["note"]:
             pairs.add((RDFS.comment, Literal(row["note"], lang=PROSE_LANGUAGE)))
         if relation is None:
@@ -151,11 +154,10 @@ class RelationChecker:
     def _money(self, row: Row, cls: URIRef | None) -> set:
         pairs = set()
         checks = (
-            ("amount", AMOUNT_PROPERTIES.get(cls), AMOUNT_PROPERTIES, None),
-            ("stake", KG.stake if cls in STAKE_CLASSES else None, STAKE_CLASSES, Decimal(100)),
-            ("capacity_mw", KG.capacityMW if cls in CAPACITY_CLASSES else None, CAPACITY_CLASSES, None),
+            ("amount", AMOUNT_PROPERTIES.get(cls), AMOUNT_PROPERTIES),
+            ("capacity_mw", KG.capacityMW if cls in CAPACITY_CLASSES else None, CAPACITY_CLASSES),
         )
-        for column, prop, allowed, maximum in checks:
+        for column, prop, allowed in checks:
             if not row[column]:
                 continue
             literal = parse_decimal(row[column])
@@ -165,8 +167,6 @@ class RelationChecker:
             value = Decimal(str(literal))
             if value < 0:
                 self.problems.add(row, column, f"{column} must not be negative")
-            elif maximum is not None and value > maximum:
-                self.problems.add(row, column, "stake is a percentage from 0 to 100")
             elif cls is not None and prop is None:
                 self.problems.add(row, column, f"{column} applies only to {_relation_names(allowed)}", row[column])
             elif prop is not None:
@@ -181,22 +181,52 @@ class RelationChecker:
                 pairs.add((KG.currency, Literal(currency.upper())))
         return pairs
 
-    def _nature(self, row: Row, relation: Relation | None) -> set:
-        text = row["nature"] or (relation.fixed_nature if relation else "") or ""
-        if relation is None or not text:
+    def _share(self, row: Row, relation: Relation | None) -> set:
+        """The `stake` cell: a share of an ownership, a control or an investment (exact, range or bound)."""
+        if not row["stake"] or relation is None:
             return set()
         cls = relation.claim_type.cls
+        if cls not in STAKE_CLASSES:
+            self.problems.add(row, "stake", f"stake applies only to {_relation_names(STAKE_CLASSES)}")
+            return set()
+        try:
+            share = parse_share(row["stake"])
+        except CellError as exc:
+            self.problems.add(row, "stake", str(exc))
+            return set()
+        # An investment's exact stake keeps its own property (kg:stake is an exact share).
+        properties = {**SHARE_PROPERTIES, "exact": KG.stake} if cls == KG.Investment else SHARE_PROPERTIES
+        return {(properties[key], share_literal(value)) for key, value in share.items()}
+
+    def _nature(self, row: Row, relation: Relation | None) -> set:
+        text = row["nature"] or (relation.default_nature if relation else "") or ""
+        if relation is None:
+            return set()
+        cls = relation.claim_type.cls
+        kind = {(KG.affiliationKind, affiliation_kind(relation.name, text))} if cls == KG.Affiliation else set()
+        if not text:
+            return kind
         nature = NATURES.get(cls)
         if nature is None:
             self.problems.add(row, "nature", f"{relation.name} takes no nature")
             return set()
         if nature.terms is None:
-            return {(nature.prop, Literal(text))}
-        allowed = [relation.fixed_nature] if relation.fixed_nature else list(nature.terms)
+            return kind | {(nature.prop, Literal(text))}
+        allowed = list(relation.natures or nature.terms)
         if word(text) not in allowed:
             self.problems.add(row, "nature", f"unknown nature for {relation.name}; expected one of {', '.join(allowed)}")
             return set()
         return {(nature.prop, nature.terms[word(text)])}
+
+    def _stage(self, row: Row) -> set:
+        """The `stage` cell: how far the deal has gone, apart from how firmly it is attested."""
+        if not row["stage"]:
+            return set()
+        stage = STAGE_IRIS.get(word(row["stage"]))
+        if stage is None:
+            self.problems.add(row, "stage", f"unknown stage; expected one of {', '.join(STAGE_IRIS)}")
+            return set()
+        return {(KG.stage, stage)}
 
     def _attestation(self, row: Row) -> Attestation | None:
         status = STATUS_IRIS.get(word(row["status"] or DEFAULT_STATUS))

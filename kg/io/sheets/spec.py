@@ -34,14 +34,14 @@ class SheetSpec:
 
 
 ENTITY_SHEET = SheetSpec(
-    "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage"), ("id", "name", "type")
+    "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage", "identifiers"), ("id", "name", "type")
 )
 # `id` and `source_line` extend DESIGN section 5: they let an exported graph come back
 # unchanged (claim IRIs, several sources of one claim, sheet rows cited as sources).
 RELATION_SHEET = SheetSpec(
     "relations.csv",
     (
-        "id", "subject", "relation", "object", "start", "end", "status", "source", "source_line",
+        "id", "subject", "relation", "object", "start", "end", "status", "stage", "source", "source_line",
         "amount", "currency", "stake", "capacity_mw", "nature", "note",
     ),
     ("subject", "relation", "object"),
@@ -73,13 +73,15 @@ NATURES: dict[URIRef, Nature] = {
         },
     ),
     KG.Rivalry: Nature(KG.rivalryKind, {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}),
+    KG.Ownership: Nature(KG.interestType, {"shareholding": KG.Shareholding, "voting_rights": KG.VotingRights}),
     KG.Departure: Nature(KG.departureManner, {"amicable": KG.Amicable, "acrimonious": KG.Acrimonious}),
     KG.Affiliation: Nature(KG.roleTitle, None),
     KG.ComputeContract: Nature(KG.accelerator, None),
 }
 #: Where the `amount` column goes: an investment's amount or a compute contract's value.
 AMOUNT_PROPERTIES = {KG.Investment: KG.amount, KG.ComputeContract: KG.contractValue}
-STAKE_CLASSES = {KG.Investment}
+#: Claims the `stake` column applies to (a share: exact, a range or a bound).
+STAKE_CLASSES = {KG.Investment, KG.Ownership, KG.Control}
 CAPACITY_CLASSES = {KG.ComputeContract}
 
 
@@ -89,7 +91,8 @@ class Relation(NamedTuple):
     name: str
     claim_type: ClaimType
     reverse: bool = False  # subsidiary_of: the object is the controller
-    fixed_nature: str | None = None  # feuds_with is always a personal rivalry
+    natures: tuple[str, ...] | None = None  # the nature words this relation takes, when fewer than its claim type's
+    default_nature: str | None = None  # feuds_with is a personal rivalry unless the row says legal
 
 
 RELATIONS: dict[str, Relation] = {
@@ -99,10 +102,12 @@ RELATIONS: dict[str, Relation] = {
         Relation("controls", CLAIM_TYPES[KG.Control]),
         Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True),
         Relation("invests_in", CLAIM_TYPES[KG.Investment]),
+        Relation("owns", CLAIM_TYPES[KG.Ownership]),
         Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
         Relation("competes_with", CLAIM_TYPES[KG.Rivalry]),
-        Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], fixed_nature="personal"),
+        Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], natures=("personal", "legal"), default_nature="personal"),
         Relation("works_for", CLAIM_TYPES[KG.Affiliation]),
+        Relation("board_member_of", CLAIM_TYPES[KG.Affiliation]),
         Relation("departed", CLAIM_TYPES[KG.Departure]),
     )
 }

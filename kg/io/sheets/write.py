@@ -12,7 +12,9 @@ from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg.errors import KgWarning, UsageError
+from kg.claims import decimal_value
 from kg.io.atomic import write_files_atomically
+from kg.io.sheets.cells import SHARE_PROPERTIES, affiliation_kind, identifiers_cell, share_cell
 from kg.io.text import spreadsheet_cell
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -28,7 +30,7 @@ from kg.io.sheets.spec import (
     is_url,
     text_source_iri,
 )
-from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SOURCE, STATUS_NAMES
+from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SOURCE, STAGE_IRIS, STATUS_NAMES
 
 
 # --- template ---------------------------------------------------------------------------------
@@ -36,12 +38,17 @@ from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SOURCE, STATUS_NAMES
 TEMPLATE_ROWS = {
     ENTITY_SHEET.file: (
         ENTITY_SHEET.columns,
-        ("# example-lab", "Example Lab (fictional)", "AILab", "A made-up lab; delete this row", "2020", "US", "https://example.org"),
+        ("# example-lab", "Example Lab (fictional)", "AILab", "A made-up lab; delete this row", "2020", "US", "https://example.org",
+         "lei:999900EXAMPLELAB0085"),
     ),
     RELATION_SHEET.file: (
         tuple(c for c in RELATION_SHEET.columns if c not in ("id", "source_line")),
-        ("# example-lab", "buys_compute_from", "example-cloud", "2024-05", "", "reported", "https://example.org/news",
+        ("# example-lab", "buys_compute_from", "example-cloud", "2024-05", "", "reported", "agreed", "https://example.org/news",
          "1000000", "USD", "", "50", "", "A made-up deal; delete this row"),
+        ("# example-fund", "owns", "example-lab", "2023", "", "reported", "completed", "https://example.org/filing",
+         "", "", "25-50", "", "shareholding", "A made-up shareholding (a range, as registers give it); delete this row"),
+        ("# example-person", "board_member_of", "example-lab", "2023", "", "confirmed", "", "https://example.org/filing",
+         "", "", "", "", "", "A made-up board seat; delete this row"),
     ),
     SOURCE_SHEET.file: (SOURCE_SHEET.columns, ("# example-report", "Example Report (fictional)", "Cite it by its id in relations.csv")),
 }
@@ -55,15 +62,16 @@ def write_template(folder: str | Path) -> list[Path]:
     existing = [folder / name for name in TEMPLATE_ROWS if (folder / name).exists()]
     if existing:
         raise UsageError(f"{existing[0]}: already exists; kg will not overwrite a sheet")
-    tables = {name: [list(header), list(example)] for name, (header, example) in TEMPLATE_ROWS.items()}
+    tables = {name: [list(header), *map(list, examples)] for name, (header, *examples) in TEMPLATE_ROWS.items()}
     return write_tables(folder, tables)
 
 
 # --- export -----------------------------------------------------------------------------------
 
-_ENTITY_PREDICATES = {RDF.type, RDFS.label, DCTERMS.description, KG.foundingDate, KG.country, KG.homepage}
+_ENTITY_PREDICATES = {RDF.type, RDFS.label, DCTERMS.description, KG.foundingDate, KG.country, KG.homepage, KG.identifier}
 _CLAIM_PREDICATES = {
     RDF.type, KG.startDate, KG.endDate, KG.attestation, RDFS.comment, KG.currency, KG.stake, KG.capacityMW,
+    KG.stage, KG.affiliationKind, *SHARE_PROPERTIES.values(),
     *AMOUNT_PROPERTIES.values(), *(nature.prop for nature in NATURES.values()),
     *(role for ct in CLAIM_TYPES.values() for role in (ct.subject_role, ct.object_role)),
 }
@@ -106,7 +114,8 @@ class _TableWriter:
         relation_rows = []
         for claim in claims:
             relation_rows.extend(self._claim_rows(claim, entities, sources))
-        relation_rows.sort(key=lambda row: (row[0], row[7], row[6], int(row[8] or 0)))
+        source, status, line = (RELATION_SHEET.columns.index(name) for name in ("source", "status", "source_line"))
+        relation_rows.sort(key=lambda row: (row[0], row[source], row[status], int(row[line] or 0)))
         source_rows = sorted(
             [[cell, *fields] for cell, fields in sources.values() if fields is not None], key=lambda row: row[0]
         )
@@ -134,9 +143,15 @@ class _TableWriter:
                 name = entity_id
                 self.notes.append(f"{entity_id} has no name (rdfs:label); wrote its id as its name")
             self._count_dropped(agent, _ENTITY_PREDICATES, "entity", extra_types=set(TYPE_NAME_OF))
+            identifiers = [
+                (str(self.graph.value(node, KG.identifierScheme)), str(self.graph.value(node, KG.identifierValue)))
+                for node in self.graph.objects(agent, KG.identifier)
+                if self.graph.value(node, KG.identifierScheme) is not None and self.graph.value(node, KG.identifierValue) is not None
+            ]
             rows[agent] = [
                 entity_id, name, ";".join(types), self._one(agent, DCTERMS.description),
                 self._one(agent, KG.foundingDate), self._one(agent, KG.country), self._one(agent, KG.homepage),
+                identifiers_cell(identifiers),
             ]
         return rows
 
@@ -185,16 +200,19 @@ class _TableWriter:
             value = graph.value(claim, NATURES[cls].prop)
             terms = NATURES[cls].terms
             nature = "" if value is None else str(value) if terms is None else _term_name(terms, value)
-        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.fixed_nature and not r.reverse)
-        if cls == KG.Rivalry and nature == "personal":
-            relation, nature = "feuds_with", ""
+        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.default_nature and not r.reverse)
+        if cls == KG.Rivalry and nature in ("personal", "legal"):  # a feud: competes_with is a market rivalry
+            relation, nature = "feuds_with", "" if nature == "personal" else nature
+        if cls == KG.Affiliation:
+            relation, nature = self._affiliation(claim, claim_id, nature)
         fields = [
             self._one(claim, KG.startDate), self._one(claim, KG.endDate),
+            _term_name(STAGE_IRIS, graph.value(claim, KG.stage)) if graph.value(claim, KG.stage) is not None else "",
             self._one(claim, AMOUNT_PROPERTIES[cls]) if cls in AMOUNT_PROPERTIES else "",
-            self._one(claim, KG.currency), self._one(claim, KG.stake), self._one(claim, KG.capacityMW),
+            self._one(claim, KG.currency), self._share(claim, claim_id), self._one(claim, KG.capacityMW),
             nature, self._one(claim, RDFS.comment),
         ]
-        start, end, amount, currency, stake, capacity, nature, note = fields
+        start, end, stage, amount, currency, stake, capacity, nature, note = fields
         rows = []
         for att in graph.objects(claim, KG.attestation):
             self._count_dropped(att, _ATTESTATION_PREDICATES, "attestation", extra_types={KG.Attestation})
@@ -202,13 +220,41 @@ class _TableWriter:
             status = STATUS_NAMES.get(graph.value(att, KG.status), "")
             line = self._one(att, KG.sourceLine)
             source_cell = sources[source][0] if source is not None else ""
-            rows.append([claim_id, roles[0], relation, roles[1], start, end, status, source_cell, line,
+            rows.append([claim_id, roles[0], relation, roles[1], start, end, status, stage, source_cell, line,
                          amount, currency, stake, capacity, nature, note])
         if not rows:
             self.notes.append(f"claim {claim_id} has no attestation; its row will cite the sheet itself")
-            rows.append([claim_id, roles[0], relation, roles[1], start, end, "", "", "",
+            rows.append([claim_id, roles[0], relation, roles[1], start, end, "", stage, "", "",
                          amount, currency, stake, capacity, nature, note])
         return rows
+
+    def _affiliation(self, claim: URIRef, claim_id: str, title: str) -> tuple[str, str]:
+        """The relation and nature cells of an affiliation: a board seat is board_member_of; an officer
+        or advisor whose title does not say so is written as the word itself (the title is lost)."""
+        kind = self.graph.value(claim, KG.affiliationKind)
+        if kind == KG.BoardSeat:
+            return "board_member_of", title
+        if kind is None or affiliation_kind("works_for", title) == kind:
+            return "works_for", title
+        word = {KG.Officer: "officer", KG.Advisor: "advisor"}.get(kind, "")
+        if title and word:
+            self.notes.append(f"claim {claim_id}: CSV says an {word} by the nature cell; left out the title {title!r}")
+        return "works_for", word if word else title
+
+    def _share(self, claim: URIRef, claim_id: str) -> str:
+        """The stake cell: the claim's share (an investment's exact stake included), as parse_share reads it."""
+        share = {}
+        for key, prop in {**SHARE_PROPERTIES, "stake": KG.stake}.items():
+            value = decimal_value(self.graph.value(claim, prop))
+            if value is not None:
+                share["exact" if key == "stake" else key] = value
+        if not share:
+            return ""
+        cell = share_cell(share)
+        if cell is None:
+            self.notes.append(f"claim {claim_id}: CSV cannot say the share {share}; left it out")
+            return ""
+        return cell
 
     def _local_id(self, node: Node, namespace, kind: str) -> str:
         text = str(node)
