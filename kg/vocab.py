@@ -27,6 +27,8 @@ GENID = "https://w3id.org/ai-compute-kg/genid/"
 #: The named graphs kg keeps apart from the user's data in a store.
 ONTOLOGY_GRAPH = "urn:kg:ontology"
 DERIVED_GRAPH = "urn:kg:derived"
+#: Where ``kg push`` keeps its locks and the temporary graphs it swaps in, on a server.
+PUSH = "urn:kg:push:"
 
 DCTERMS_TITLE = DCTERMS.title
 DCTERMS_DESCRIPTION = DCTERMS.description
