@@ -34,6 +34,7 @@ from kg.backends.memory import MemoryBackend
 from kg.synth import SYNTH_AS_OF
 
 pytestmark = pytest.mark.slow
+loopback_only = pytest.fixture(autouse=True)(servers.loopback_only)
 
 
 #: A Virtuoso user who may query and update at /sparql-auth, which asks for HTTP Digest.
@@ -176,9 +177,6 @@ def test_an_answer_cut_at_the_row_limit_is_an_error(tmp_path_factory, runner, sy
 
 def test_digest_credentials_from_the_environment_open_virtuosos_authenticated_endpoint(virtuoso, invoke, monkeypatch):
     """/sparql-auth asks for HTTP Digest: kg answers with KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD (UTF-8)."""
-    monkeypatch.setenv("NETRC", "/nonexistent")
-    for name in ("KG_ENDPOINT_USER", "KG_ENDPOINT_PASSWORD", "KG_ENDPOINT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
     secured = virtuoso + "-auth"
     refused = invoke("push", "--endpoint", secured, "--graph", "urn:kg:secured")
     assert refused.exit_code == 2 and refused.stderr.startswith(f"Error: {secured}: HTTP 401"), refused.output
