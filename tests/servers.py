@@ -58,6 +58,7 @@ ServerPort = 127.0.0.1:{sql_port}
 DirsAllowed = {dir}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty_buffers}
+TransactionAfterImageLimit = {after_image_limit}
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
@@ -88,18 +89,29 @@ def listening(port: int, process: subprocess.Popen, seconds: float) -> bool:
     return False
 
 
-def start_virtuoso(folder: Path, max_rows: int, buffers: int = 20_000, users: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_virtuoso(
+    folder: Path, max_rows: int, buffers: int = 20_000, users: dict[str, str] | None = None, after_image_limit: int = 50_000_000
+) -> tuple[subprocess.Popen, str]:
     """virtuoso-t on 127.0.0.1 with a database in ``folder``, SPARQL Update allowed without a login
     (as the README's Virtuoso lines assume), answers cut at ``max_rows``, ``buffers`` pages of 8 KB
-    of cache. ``users`` (name: password) may query and update at ``/sparql-auth``, which asks for
-    HTTP Digest. Returns (process, SPARQL URL)."""
+    of cache, transactions of at most ``after_image_limit`` bytes of changes (Virtuoso's default).
+    ``users`` (name: password) may query and update at ``/sparql-auth``, which asks for HTTP
+    Digest. Returns (process, SPARQL URL)."""
     binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if binary is None or isql is None:
         raise VirtuosoMissing("Virtuoso is not installed (Debian package virtuoso-opensource-7-bin)")
     folder.mkdir(parents=True, exist_ok=True)
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    settings = dict(dir=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows, buffers=buffers, dirty_buffers=buffers * 3 // 4)
+    settings = dict(
+        dir=folder,
+        sql_port=sql_port,
+        http_port=http_port,
+        max_rows=max_rows,
+        buffers=buffers,
+        dirty_buffers=buffers * 3 // 4,
+        after_image_limit=after_image_limit,
+    )
     ini.write_text(INI.format(**settings), encoding="utf-8")
     process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     if not listening(http_port, process, seconds=60):
@@ -166,7 +178,8 @@ class Proxy:
                 self._answer(answer.status, passed, content)
 
             def _answer(self, status, headers, content):
-                self.send_response(status)
+                self.send_response_only(status)  # without a Server header of its own: the server's passes
+                self.send_header("Date", self.date_time_string())
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(content)))

@@ -266,3 +266,11 @@ def test_a_swap_without_an_answer_says_the_graphs_may_hold_either(oxigraph, invo
         result = invoke("push", "--graph", GRAPH + "/unsure", "--timeout", "2", *through(proxy, "/store"))
     line = one_error_line(result)
     assert "no answer within 2 s" in line and "may hold the new triples or the old: push again" in line
+
+
+def test_a_refused_swap_says_the_graphs_are_as_they_were(oxigraph, invoke, before):
+    with servers.Proxy(oxigraph.removesuffix("/query"), lambda method, path, body: 500 if b"MOVE+GRAPH" in body else None) as proxy:
+        result = invoke("push", "--graph", GRAPH, *through(proxy, "/store"))
+    assert one_error_line(result).endswith("the server refused the swap, so <http://example.org/pushed> and <http://example.org/pushed/derived> are as they were")
+    assert (content(oxigraph, GRAPH), content(oxigraph, GRAPH + "/derived")) == before
+    assert leftovers(oxigraph) == []

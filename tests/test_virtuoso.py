@@ -41,10 +41,10 @@ loopback_only = pytest.fixture(autouse=True)(servers.loopback_only)
 USER, PASSWORD = "kgtest", "pa:ss wörd"
 
 
-def start_virtuoso(folder, max_rows: int, users=None):
+def start_virtuoso(folder, max_rows: int, **settings):
     """The server (see servers.py), or a skip where it is not installed (a failure in CI)."""
     try:
-        return servers.start_virtuoso(folder, max_rows, users=users)
+        return servers.start_virtuoso(folder, max_rows, **settings)
     except servers.VirtuosoMissing as missing:
         pytest.skip(str(missing))
 
@@ -234,3 +234,29 @@ def test_a_second_push_to_a_graph_on_virtuoso_while_one_runs_is_refused(virtuoso
     assert first.returncode == 0, stderr
     assert len(EndpointBackend(virtuoso, graph=graph)) == int(stdout.split()[1])
     assert leftovers(virtuoso) == []
+
+
+def test_a_push_larger_than_a_virtuoso_transaction_is_swapped_in(tmp_path_factory, invoke):
+    """Virtuoso's transactions hold 50 MB of changes, and a MOVE of 10^6 triples failed there. Here
+    they hold 1 MB, which a MOVE of these 66,000 triples exceeds (checked first), and kg's swap must
+    still go through (the data travel by SPARQL Update: a Graph Store PUT this large fails too)."""
+    from kg.synth import generate
+
+    folder = tmp_path_factory.mktemp("virtuoso-small-transactions")
+    process, url = start_virtuoso(folder / "db", max_rows=1_000_000, after_image_limit=1_000_000)
+    try:
+        data = folder / "synthetic.nt"
+        generate(3000, seed=11).graph.serialize(data, format="nt", encoding="utf-8")
+        no_store = url.removesuffix("/sparql") + "/no-store"  # (a PUT to a path under /sparql/ gets no answer)
+        server = EndpointBackend(url)
+        server.write_graph(data.read_bytes(), "urn:kg:probe", store_url=no_store)
+        with pytest.raises(EndpointError) as too_large:
+            server.update("MOVE GRAPH <urn:kg:probe> TO GRAPH <urn:kg:elsewhere>")
+        assert too_large.value.status == 500
+        pushed = invoke("push", "--endpoint", url, "--graph", "urn:kg:data", "--store-url", no_store, "--data", str(data))
+        assert pushed.exit_code == 0, pushed.output
+        assert len(EndpointBackend(url, graph="urn:kg:data")) == int(pushed.stdout.split()[1])
+        assert leftovers(url) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
