@@ -290,6 +290,49 @@ def bearer_only(handler):
         answer(handler, status=401, content_type="text/plain", headers={"WWW-Authenticate": 'Bearer realm="kg"'})
 
 
+def digest_only(algorithm: str):
+    """A server that answers only requests signed with HTTP Digest (RFC 7616, qop=auth) for USER and PASSWORD."""
+    import hashlib
+    import re
+
+    name = {"MD5": "md5", "SHA-256": "sha256"}.get(algorithm, "md5")
+
+    def digest(text: str) -> str:
+        return hashlib.new(name, text.encode("utf-8")).hexdigest()
+
+    def respond(handler):
+        given = handler.headers.get("Authorization", "")
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', given.removeprefix("Digest ")))
+        if given.startswith("Digest ") and fields.get("username") == USER:
+            first, second = digest(f"{USER}:kg:{PASSWORD}"), digest(f"{handler.command}:{fields['uri']}")
+            if fields.get("response") == digest(f"{first}:n0nce:{fields['nc']}:{fields['cnonce']}:auth:{second}"):
+                answer(handler, rows("let-in"))
+                return
+        challenge = f'Digest realm="kg", nonce="n0nce", qop="auth", algorithm={algorithm}'
+        answer(handler, status=401, content_type="text/plain", headers={"WWW-Authenticate": challenge})
+
+    return respond
+
+
+@pytest.mark.parametrize("algorithm", ["MD5", "SHA-256"])
+def test_digest_credentials_come_from_the_environment(invoke, monkeypatch, algorithm):
+    """Digest hashes the password as UTF-8 (urllib's own takes ASCII only) and knows SHA-256."""
+    monkeypatch.setenv("KG_ENDPOINT_USER", USER)
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
+    with Server(digest_only(algorithm)) as server:
+        result = query(invoke, server.url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["x", "let-in"]
+
+
+def test_a_digest_algorithm_kg_does_not_know_is_one_error(invoke, monkeypatch):
+    monkeypatch.setenv("KG_ENDPOINT_USER", USER)
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
+    with Server(digest_only("SHA-512")) as server:
+        line = one_error_line(query(invoke, server.url))
+    assert "Digest algorithm 'SHA-512'" in line and "s3cret" not in line
+
+
 def test_basic_credentials_come_from_the_environment(invoke, monkeypatch):
     monkeypatch.setenv("KG_ENDPOINT_USER", USER)
     monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
@@ -329,8 +372,22 @@ def test_a_netrc_in_home_that_others_can_read_is_refused(invoke, monkeypatch, tm
     assert "access too permissive" in line and "s3cret" not in line
 
 
-def test_without_credentials_a_401_is_one_error_saying_where_they_go(invoke):
-    with Server(basic_only) as server:
+def test_the_netrc_file_is_read_only_for_a_server_that_asks(invoke, monkeypatch, tmp_path):
+    """A ~/.netrc kg would refuse to read does not stand between the user and a public endpoint."""
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login alice password s3cret\n", encoding="utf-8")
+    (tmp_path / ".netrc").chmod(0o644)
+    monkeypatch.delenv("NETRC")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with Server(lambda handler: answer(handler, rows("sent" if "Authorization" in handler.headers else "public"))) as server:
+        result = query(invoke, server.url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["x", "public"]
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Digest", "Bearer", "Negotiate"])
+def test_without_credentials_a_401_is_one_error_saying_where_they_go(invoke, scheme):
+    challenge = {"Basic": 'Basic realm="kg"', "Digest": 'Digest realm="kg", nonce="abc", qop="auth"'}.get(scheme, scheme)
+    with Server(lambda handler: answer(handler, status=401, content_type="text/plain", headers={"WWW-Authenticate": challenge})) as server:
         line = one_error_line(query(invoke, server.url))
     assert line.startswith(f"Error: {server.url}: HTTP 401") and "KG_ENDPOINT_USER" in line and "~/.netrc" in line
 

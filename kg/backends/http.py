@@ -109,6 +109,11 @@ def credentials_for(url: str, environ=os.environ) -> Credentials | None:
     ``KG_ENDPOINT_PASSWORD``) applies to every endpoint of the run; ``~/.netrc``
     (or the file ``NETRC`` names, as curl reads it) to the host its entry names.
     """
+    return environment_credentials(environ) or _netrc_credentials(url, environ)
+
+
+def environment_credentials(environ=os.environ) -> Credentials | None:
+    """The credentials the environment gives, or None; an error for half of a pair, or a token and a pair."""
     token, user, password = (environ.get(name) or None for name in (TOKEN_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE))
     if token and (user or password):
         raise InputError(f"set either {TOKEN_VARIABLE} or {USER_VARIABLE} and {PASSWORD_VARIABLE}, not both")
@@ -117,8 +122,10 @@ def credentials_for(url: str, environ=os.environ) -> Credentials | None:
     if bool(user) != bool(password):
         given, missing = (USER_VARIABLE, PASSWORD_VARIABLE) if user else (PASSWORD_VARIABLE, USER_VARIABLE)
         raise InputError(f"{given} is set but {missing} is not")
-    if user:
-        return Credentials(user=user, password=password)
+    return Credentials(user=user, password=password) if user else None
+
+
+def _netrc_credentials(url: str, environ) -> Credentials | None:
     named = environ.get("NETRC")
     path = Path(named) if named else Path.home() / ".netrc"
     if not path.is_file():
@@ -173,12 +180,13 @@ class HttpClient:
     def exchange(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST") -> Answer:
         """The server's answer to one request; every failure one EndpointError naming the URL."""
         deadline = _Deadline(self.timeout)
-        credentials = self._credentials(url)
+        # A token goes with every request; a user and password (the netrc file is read only then) to a server that asks.
+        given = self.credentials if self.credentials is not None else environment_credentials()
         request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type, "Accept": accept})
-        if credentials and credentials.token:
-            request.add_unredirected_header("Authorization", f"Bearer {credentials.token}")
+        if given and given.token:
+            request.add_unredirected_header("Authorization", f"Bearer {given.token}")
         request.kg_redirects = 0
-        opener = _opener(deadline, url, credentials)
+        opener = _opener(deadline, _Passwords(lambda: self._credentials(url)))
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 return Answer(response.status, response.headers, self._read(response, url))
@@ -402,10 +410,25 @@ class _Redirects(urllib.request.BaseHandler):
     http_error_301 = http_error_302 = http_error_303 = http_error_307 = http_error_308 = _redirect
 
 
+def _challenges(headers, scheme: str) -> bool:
+    """Whether the server's WWW-Authenticate headers offer ``scheme``."""
+    return any(value.split(None, 1)[0].lower() == scheme for value in headers.get_all("WWW-Authenticate") or [] if value.strip())
+
+
+class _BasicAuth(urllib.request.HTTPBasicAuthHandler):
+    """urllib's Basic, standing aside (the 401 stands) when the server asks for another scheme."""
+
+    def http_error_401(self, req, fp, code, msg, headers):
+        return super().http_error_401(req, fp, code, msg, headers) if _challenges(headers, "basic") else None
+
+
 class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
     """urllib's Digest, hashing UTF-8 (it takes ASCII only) and knowing SHA-256 (RFC 7616)."""
 
     _HASHES = {"MD5": "md5", "SHA": "sha1", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
+
+    def http_error_401(self, req, fp, code, msg, headers):
+        return super().http_error_401(req, fp, code, msg, headers) if _challenges(headers, "digest") else None
 
     def get_algorithm_impls(self, algorithm):
         name = self._HASHES.get(str(algorithm).upper())
@@ -418,8 +441,22 @@ class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
         return digest, lambda secret, data: digest(f"{secret}:{data}")
 
 
-def _opener(deadline: _Deadline, url: str, credentials: Credentials | None) -> urllib.request.OpenerDirector:
-    """An opener for one request: proxies from the environment, no redirects but safe ones, the credentials' schemes."""
+class _Passwords(urllib.request.HTTPPasswordMgr):
+    """The user and password for a server that asks for them, looked up only then."""
+
+    def __init__(self, lookup) -> None:
+        super().__init__()
+        self.lookup = lookup
+
+    def find_user_password(self, realm, authuri):
+        credentials = self.lookup()
+        if credentials is None or credentials.password is None:
+            return None, None
+        return credentials.user or "", credentials.password
+
+
+def _opener(deadline: _Deadline, passwords: _Passwords) -> urllib.request.OpenerDirector:
+    """An opener for one request: proxies from the environment, no redirects but safe ones, Digest and Basic."""
     opener = urllib.request.OpenerDirector()
     handlers = [
         urllib.request.ProxyHandler(),
@@ -429,12 +466,9 @@ def _opener(deadline: _Deadline, url: str, credentials: Credentials | None) -> u
         urllib.request.HTTPDefaultErrorHandler(),
         _Redirects(),
         urllib.request.HTTPErrorProcessor(),
+        _DigestAuth(passwords),
+        _BasicAuth(passwords),
     ]
-    if credentials and credentials.password is not None:
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        parts = urllib.parse.urlsplit(url)
-        passwords.add_password(None, f"{parts.scheme}://{parts.netloc}/", credentials.user or "", credentials.password)
-        handlers += [_DigestAuth(passwords), urllib.request.HTTPBasicAuthHandler(passwords)]
     for handler in handlers:
         opener.add_handler(handler)
     return opener
