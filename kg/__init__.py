@@ -23,6 +23,7 @@ _API = {
     "MemoryBackend": "kg.backends.memory",
     "OxigraphBackend": "kg.backends.oxigraph",
     "EndpointBackend": "kg.backends.endpoint",
+    "Credentials": "kg.backends.http",
     "ingest_folder": "kg.io.sheets.read",
     "ingest_to_file": "kg.io.sheets.read",
     "export_sheets": "kg.io.sheets.write",
@@ -84,6 +85,7 @@ _API = {
     "KgError": "kg.errors",
     "InputError": "kg.errors",
     "EndpointError": "kg.errors",
+    "GraphLockedError": "kg.errors",
     "IngestError": "kg.errors",
     "QueryError": "kg.errors",
     "RuleError": "kg.errors",
@@ -123,6 +125,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.analysis.stats import GraphStats, graph_stats
     from kg.backends.base import Backend
     from kg.backends.endpoint import EndpointBackend
+    from kg.backends.http import Credentials
     from kg.backends.memory import MemoryBackend
     from kg.backends.open import open_backend
     from kg.backends.oxigraph import OxigraphBackend
@@ -131,7 +134,18 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.conflicts.pack import Rule, load_pack, load_rules
     from kg.conflicts.report import findings_document, format_findings
     from kg.entities import resolve_entity
-    from kg.errors import EndpointError, IngestError, InputError, KgError, KgWarning, Problem, QueryError, RuleError, UsageError
+    from kg.errors import (
+        EndpointError,
+        GraphLockedError,
+        IngestError,
+        InputError,
+        KgError,
+        KgWarning,
+        Problem,
+        QueryError,
+        RuleError,
+        UsageError,
+    )
     from kg.export import export_graph
     from kg.io.load import load_graph
     from kg.io.sheets.read import ingest_folder, ingest_to_file

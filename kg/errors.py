@@ -53,6 +53,14 @@ class EndpointError(InputError):
         self.status = status
 
 
+class GraphLockedError(EndpointError):
+    """Another ``kg push`` holds the lock on a graph at the endpoint (or one was killed holding it)."""
+
+    def __init__(self, message: str, *, url: str, graph: str | None) -> None:
+        super().__init__(message, url=url)
+        self.graph = graph
+
+
 class QueryError(KgError):
     """A SPARQL query or its parameters are malformed or refused."""
 

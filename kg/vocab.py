@@ -31,6 +31,8 @@ DERIVED_GRAPH = "urn:kg:derived"
 LOAD_GRAPH = "urn:kg:load"
 #: The ontology's shortcut properties inferred from the claims (``--infer``), kept out of the data.
 SHORTCUTS_GRAPH = "urn:kg:shortcuts"
+#: Where ``kg push`` keeps its locks and the temporary graphs it swaps in, on a server.
+PUSH = "urn:kg:push:"
 
 DCTERMS_TITLE = DCTERMS.title
 DCTERMS_DESCRIPTION = DCTERMS.description

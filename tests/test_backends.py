@@ -393,10 +393,10 @@ def test_http_failures_carry_their_status_and_push_decides_by_it():
         assert caught.value.status == 500 and caught.value.url == f"{base}/status/500"
         # a store URL that answers 500 is a failure, though its body says "HTTP 404"
         with pytest.raises(EndpointError) as caught:
-            EndpointBackend(f"{base}/status/200").push(b"", target_graph=None, store_url=f"{base}/status/500")
+            EndpointBackend(f"{base}/status/200").write_graph(b"", None, store_url=f"{base}/status/500")
         assert caught.value.status == 500
         # one that answers 405 does not offer the protocol: push goes on to SPARQL Update
-        method = EndpointBackend(f"{base}/status/200").push(b"", target_graph=None, store_url=f"{base}/status/405")
+        method = EndpointBackend(f"{base}/status/200").write_graph(b"", None, store_url=f"{base}/status/405")
         assert method == f"SPARQL Update at {base}/status/200"
     finally:
         server.shutdown()

@@ -20,6 +20,7 @@ from rdflib import RDF
 import servers
 from test_derive import AS_OF, claims_graph, oxigraph_copy
 from test_backends import planted_found
+from test_push import content, leftovers, nth_insert
 
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.report import findings_document
@@ -33,12 +34,17 @@ from kg.backends.memory import MemoryBackend
 from kg.synth import SYNTH_AS_OF
 
 pytestmark = pytest.mark.slow
+loopback_only = pytest.fixture(autouse=True)(servers.loopback_only)
 
 
-def start_virtuoso(folder, max_rows: int):
+#: A Virtuoso user who may query and update at /sparql-auth, which asks for HTTP Digest.
+USER, PASSWORD = "kgtest", "pa:ss wörd"
+
+
+def start_virtuoso(folder, max_rows: int, **settings):
     """The server (see servers.py), or a skip where it is not installed (a failure in CI)."""
     try:
-        return servers.start_virtuoso(folder, max_rows)
+        return servers.start_virtuoso(folder, max_rows, **settings)
     except servers.VirtuosoMissing as missing:
         pytest.skip(str(missing))
 
@@ -46,7 +52,7 @@ def start_virtuoso(folder, max_rows: int):
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     """A Virtuoso server for this module, with a row limit above anything the tests ask."""
-    process, url = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), max_rows=1_000_000)
+    process, url = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), max_rows=1_000_000, users={USER: PASSWORD})
     yield url
     process.terminate()
     process.wait(timeout=30)
@@ -58,7 +64,7 @@ GRAPH_NUMBERS = count()
 def put(url: str, ntriples: bytes) -> EndpointBackend:
     """The triples in a graph of their own at the server, read through that graph."""
     graph = f"urn:kg:test:{next(GRAPH_NUMBERS)}"
-    EndpointBackend(url).push(ntriples, target_graph=graph, store_url=url + "-graph-crud")
+    EndpointBackend(url).write_graph(ntriples, graph, store_url=url + "-graph-crud")
     return EndpointBackend(url, graph=graph)
 
 
@@ -164,6 +170,93 @@ def test_an_answer_cut_at_the_row_limit_is_an_error(tmp_path_factory, runner, sy
             assert result.output.count("\n") == 1 and "cut its answer at 100 rows" in result.output and "ResultSetMaxRows" in result.output
         with pytest.raises(InputError, match="cut its answer"):
             EndpointBackend(url, graph="urn:kg:data").to_graph()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_digest_credentials_from_the_environment_open_virtuosos_authenticated_endpoint(virtuoso, invoke, monkeypatch):
+    """/sparql-auth asks for HTTP Digest: kg answers with KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD (UTF-8)."""
+    secured = virtuoso + "-auth"
+    refused = invoke("push", "--endpoint", secured, "--graph", "urn:kg:secured")
+    assert refused.exit_code == 2 and refused.stderr.startswith(f"Error: {secured}: HTTP 401"), refused.output
+    monkeypatch.setenv("KG_ENDPOINT_USER", USER)
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", "wrong")
+    assert invoke("stats", "--endpoint", secured, "--graph", "urn:kg:secured").exit_code == 2
+    monkeypatch.setenv("KG_ENDPOINT_PASSWORD", PASSWORD)
+    pushed = invoke("push", "--endpoint", secured, "--graph", "urn:kg:secured")
+    assert pushed.exit_code == 0 and f"SPARQL Update at {secured}" in pushed.stdout, pushed.output
+    there = invoke("conflicts", "--endpoint", secured, "--graph", "urn:kg:secured", "--format", "json")
+    assert there.exit_code == 0, there.output
+    assert json.loads(there.stdout) == json.loads(invoke("conflicts", "--format", "json").stdout)
+    assert PASSWORD not in pushed.output + there.output
+
+
+def test_an_ask_on_virtuoso_is_answered_truly(virtuoso, invoke):
+    """Virtuoso 7.2 answers ASK with a one-row table; read as SPARQL's boolean, it said false for true."""
+    invoke("push", "--endpoint", virtuoso, "--graph", "urn:kg:ask", "--store-url", virtuoso + "-graph-crud")
+    remote = ["--endpoint", virtuoso, "--graph", "urn:kg:ask"]
+    assert invoke("query", "-e", "ASK { ?s ?p ?o }", *remote).stdout.strip() == "true"
+    assert invoke("query", "-e", "ASK { ?s <urn:kg:no-such-property> ?o }", *remote).stdout.strip() == "false"
+
+
+def test_a_push_failing_midway_on_virtuoso_leaves_the_graphs_as_they_were(virtuoso, invoke, tmp_path, synthetic_small):
+    graph = "urn:kg:atomic"
+    assert invoke("push", "--endpoint", virtuoso, "--graph", graph).exit_code == 0
+    before = content(virtuoso, graph), content(virtuoso, graph + "/derived")
+    data = tmp_path / "synthetic.nt"
+    synthetic_small[0].serialize(data, format="nt", encoding="utf-8")
+    with servers.Proxy(virtuoso.removesuffix("/sparql"), nth_insert(2, 500)) as proxy:
+        result = invoke("push", "--endpoint", proxy.url + "/sparql", "--store-url", proxy.url + "/no-store", "--graph", graph, "--data", str(data))
+    assert result.exit_code == 2 and "HTTP 500" in result.stderr, result.output
+    assert (content(virtuoso, graph), content(virtuoso, graph + "/derived")) == before
+    assert leftovers(virtuoso) == []
+
+
+def test_a_second_push_to_a_graph_on_virtuoso_while_one_runs_is_refused(virtuoso, invoke, tmp_path, synthetic_small):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    graph = "urn:kg:concurrent"
+    data = tmp_path / "synthetic.nt"
+    synthetic_small[0].serialize(data, format="nt", encoding="utf-8")
+    with servers.Proxy(virtuoso.removesuffix("/sparql"), nth_insert(2, "pause")) as proxy:
+        command = [str(Path(sys.executable).parent / "kg"), "push", "--endpoint", proxy.url + "/sparql", "--store-url", proxy.url + "/no-store"]
+        first = subprocess.Popen([*command, "--graph", graph, "--data", str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            proxy.wait_held(first)
+            second = invoke("push", "--endpoint", virtuoso, "--graph", graph)
+        finally:
+            proxy.release()
+            stdout, stderr = first.communicate(timeout=300)
+    assert second.exit_code == 2 and "another kg push to <urn:kg:concurrent>" in second.stderr, second.output
+    assert first.returncode == 0, stderr
+    assert len(EndpointBackend(virtuoso, graph=graph)) == int(stdout.split()[1])
+    assert leftovers(virtuoso) == []
+
+
+def test_a_push_larger_than_a_virtuoso_transaction_is_swapped_in(tmp_path_factory, invoke):
+    """Virtuoso's transactions hold 50 MB of changes, and a MOVE of 10^6 triples failed there. Here
+    they hold 1 MB, which a MOVE of these 66,000 triples exceeds (checked first), and kg's swap must
+    still go through (the data travel by SPARQL Update: a Graph Store PUT this large fails too)."""
+    from kg.synth import generate
+
+    folder = tmp_path_factory.mktemp("virtuoso-small-transactions")
+    process, url = start_virtuoso(folder / "db", max_rows=1_000_000, after_image_limit=1_000_000)
+    try:
+        data = folder / "synthetic.nt"
+        generate(3000, seed=11).graph.serialize(data, format="nt", encoding="utf-8")
+        no_store = url.removesuffix("/sparql") + "/no-store"  # (a PUT to a path under /sparql/ gets no answer)
+        server = EndpointBackend(url)
+        server.write_graph(data.read_bytes(), "urn:kg:probe", store_url=no_store)
+        with pytest.raises(EndpointError) as too_large:
+            server.update("MOVE GRAPH <urn:kg:probe> TO GRAPH <urn:kg:elsewhere>")
+        assert too_large.value.status == 500
+        pushed = invoke("push", "--endpoint", url, "--graph", "urn:kg:data", "--store-url", no_store, "--data", str(data))
+        assert pushed.exit_code == 0, pushed.output
+        assert len(EndpointBackend(url, graph="urn:kg:data")) == int(pushed.stdout.split()[1])
+        assert leftovers(url) == []
     finally:
         process.terminate()
         process.wait(timeout=30)

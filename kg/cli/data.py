@@ -86,13 +86,23 @@ def ingest(folder, output, template):
 @click.option("--endpoint", required=True, metavar="URL", help="SPARQL query URL of the store to load into.")
 @click.option("--graph", "graph_iri", metavar="IRI", help="Named graph for the data (default: the default graph).")
 @click.option("--store-url", metavar="URL", help="Graph Store Protocol URL, if it cannot be guessed from --endpoint.")
-@click.option("--update-url", metavar="URL", help="SPARQL Update URL, if the server has no Graph Store Protocol and it cannot be guessed.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--update-url", metavar="URL", help="SPARQL Update URL, if it cannot be guessed from --endpoint.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds each request may take, its answer included.",
+)
 @click.option(
     "--bulk",
     is_flag=True,
-    help="Oxigraph server: load without a transaction, about 7x faster for 10^6 triples; "
-    "a push that fails midway leaves the graph empty or partial.",
+    help="Oxigraph server: load the temporary graphs without a transaction, about 7x faster for 10^6 triples.",
+)
+@click.option(
+    "--break-lock",
+    is_flag=True,
+    help="Remove the lock and temporary graphs a killed push left on these graphs, then push.",
 )
 @as_of_options
 @click.option(
@@ -102,13 +112,21 @@ def ingest(folder, output, template):
     type=click.Path(path_type=Path),
     help="RDF file or folder to push (repeatable). Default: the bundled example data.",
 )
-def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_status, min_stage, control_threshold, data):
-    """Load the ontology, the data and the derived facts into a SPARQL 1.1 store.
+def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, break_lock, as_of, min_status, min_stage, control_threshold, data):
+    """Load the ontology, the data and the derived facts into a SPARQL 1.1 store, whole or not at all.
 
-    Uses the SPARQL 1.1 Graph Store Protocol where the server offers it (for
-    Oxigraph it is guessed from --endpoint), else SPARQL Update (at /update
-    beside --endpoint, or at --endpoint itself, as Virtuoso takes it). The
-    derived facts go to their own graph (IRI/derived, or urn:kg:derived).
+    The data replace the graph --graph names (or the default graph); the
+    derived facts replace their own graph (IRI/derived, or urn:kg:derived).
+    The push locks both graphs on the server, loads temporary graphs (with the
+    Graph Store Protocol where the server offers it: for Oxigraph it is guessed
+    from --endpoint; else with SPARQL Update, at /update beside --endpoint or at
+    --endpoint itself, as Virtuoso takes it), checks the server holds every
+    triple, and swaps them in with one SPARQL Update. An interrupted push leaves
+    the graphs as they were; a second push to them meanwhile is refused.
+
+    Credentials come from the environment, KG_ENDPOINT_USER and
+    KG_ENDPOINT_PASSWORD (HTTP Basic or Digest, as the server asks) or
+    KG_ENDPOINT_TOKEN (a bearer token), else from ~/.netrc; never from the URL.
 
     \b
     Example:
@@ -130,10 +148,12 @@ def push(endpoint, graph_iri, store_url, update_url, timeout, bulk, as_of, min_s
         min_status=min_status,
         min_stage=min_stage,
         control_threshold=control_threshold,
+        break_lock=break_lock,
         progress_factory=ProgressBar if sys.stderr.isatty() else None,
     )
     where = f"graph <{report.data_graph}>" if report.data_graph else "the default graph"
-    click.echo(f"Pushed {report.data_triples} triples to {where} and {report.derived_triples} derived triples to <{report.derived_graph}> ({report.method}).")
+    how = report.method if report.atomic else f"{report.method}; not atomic"
+    click.echo(f"Pushed {report.data_triples} triples to {where} and {report.derived_triples} derived triples to <{report.derived_graph}> ({how}).")
 
 
 @click.command()

@@ -45,7 +45,8 @@ def data_option(command):
             metavar="URL",
             expose_value=False,
             callback=_remember,
-            help="Read the graph from this SPARQL 1.1 endpoint instead of local files.",
+            help="Read the graph from this SPARQL 1.1 endpoint instead of local files (credentials: "
+            "KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD, or KG_ENDPOINT_TOKEN, or ~/.netrc).",
         ),
         click.option(
             "--graph",
@@ -62,7 +63,7 @@ def data_option(command):
             show_default=True,
             expose_value=False,
             callback=_remember,
-            help="Seconds to wait for each answer of --endpoint, and for kg query's answer on local data.",
+            help="Seconds each request to --endpoint may take, its whole answer included; for kg query, also how long a query on local data may run.",
         ),
     ]
     for option in reversed(options):
