@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import count
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
-from kg.vocab import CLAIM_TYPES, STATUS_IRIS
+from kg.vocab import CLAIM_TYPES, SHARE_PROPERTIES, STAGE_IRIS, STATUS_IRIS
 from kg.vocab import CLAIM, DATA, KG, SOURCE, bind_prefixes
 
 _DATATYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
@@ -28,7 +29,10 @@ class GraphBuilder:
         self.graph.add((node, RDFS.label, Literal(agent_id.replace("-", " ").title())))
         return node
 
-    def claim(self, cls: URIRef, subject: str, obj: str, *, status="reported", start=None, end=None, claim_id=None) -> URIRef:
+    def claim(
+        self, cls: URIRef, subject: str, obj: str, *, status="reported", start=None, end=None, claim_id=None, stage=None, share=None
+    ) -> URIRef:
+        """``stage``: a DealStage name ("proposed"); ``share``: BODS keys to percentages ({"minimum": 25, "maximum": 50})."""
         claim_type = CLAIM_TYPES[cls]
         node = CLAIM[claim_id or f"c{next(self._ids)}"]
         self.graph.add((node, RDF.type, cls))
@@ -40,6 +44,10 @@ class GraphBuilder:
         for prop, value in ((KG.startDate, start), (KG.endDate, end)):
             if value is not None:
                 self.graph.add((node, prop, Literal(value, datatype=_DATATYPES[len(value)])))
+        if stage is not None:
+            self.graph.add((node, KG.stage, STAGE_IRIS[stage]))
+        for key, value in (share or {}).items():
+            self.graph.add((node, SHARE_PROPERTIES[key], Literal(Decimal(str(value)))))
         for one_status in [status] if isinstance(status, str) else status:
             attestation = BNode()
             self.graph.add((node, KG.attestation, attestation))
@@ -56,6 +64,9 @@ class GraphBuilder:
 
     def rivalry(self, a, b, **kw):
         return self.claim(KG.Rivalry, a, b, **kw)
+
+    def ownership(self, owner, asset, **kw):
+        return self.claim(KG.Ownership, owner, asset, **kw)
 
     def investment(self, investor, investee, **kw):
         return self.claim(KG.Investment, investor, investee, **kw)

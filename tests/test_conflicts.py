@@ -483,7 +483,7 @@ def test_cli_json_has_the_documented_shape(invoke):
         "iri": "https://w3id.org/ai-compute-kg/data/elon-musk",
         "label": "Elon Musk",
     }
-    assert set(finding["evidence"][0]) == {"claim", "type", "subject", "object", "start", "end", "status", "sources"}
+    assert set(finding["evidence"][0]) == {"claim", "type", "subject", "object", "start", "end", "status", "sources", "stage"}
 
 
 def test_cli_table_groups_by_rule_most_severe_first_within_100_columns(invoke):

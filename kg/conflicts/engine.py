@@ -282,6 +282,7 @@ class _Details:
                 end=state.end,
                 status=state.status,
                 sources=tuple(sorted(self.sources.get(state.iri, ()), key=lambda s: (s.iri, s.title or ""))),
+                stage=state.stage,
             )
             for state in candidate.states
         )

@@ -14,6 +14,7 @@ import re
 from typing import Callable
 
 from kg.conflicts.model import EntityRef
+from kg.vocab import CLAIM_TYPES, KG
 from kg.conflicts.pack import BUNDLED, Rule
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -33,11 +34,25 @@ def explain(rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[s
 
     explainer = EXPLAINERS.get(rule.id) if rule.origin == BUNDLED else None
     if explainer is not None:
-        return explainer(names, entities, evidence, via)
-    if rule.explain:
-        return _PLACEHOLDER.sub(lambda match: names.get(match.group(1), "") if ">" not in match.group(1) else via(match.group(1)), rule.explain)
-    roles = ", ".join(f"{role} {name}" for role, name in names.items())
-    return f"{rule.title}: {roles}."
+        sentence = explainer(names, entities, evidence, via)
+    elif rule.explain:
+        sentence = _PLACEHOLDER.sub(lambda match: names.get(match.group(1), "") if ">" not in match.group(1) else via(match.group(1)), rule.explain)
+    else:
+        sentence = f"{rule.title}: " + ", ".join(f"{role} {name}" for role, name in names.items()) + "."
+    return sentence + "".join(_stage_note(item) for item in evidence)
+
+
+#: What a deal not yet in force is, in a finding's sentence ("confirmed" says the evidence is sure, not the deal).
+_UNFINISHED = {"proposed": "only proposed (a letter of intent or memorandum)", "agreed": "agreed but not yet active"}
+
+
+def _stage_note(evidence) -> str:
+    """" The deal X verb Y is only proposed ..." for a claim whose stage says it is not in effect yet."""
+    words = _UNFINISHED.get(getattr(evidence, "stage", None) or "")
+    if words is None:
+        return ""
+    verb = CLAIM_TYPES[KG[evidence.type]].verb
+    return f" The deal \"{evidence.subject.label} {verb} {evidence.object.label}\" is {words}."
 
 
 def _competitor_controlled_supplier(n, ent, ev, via) -> str:

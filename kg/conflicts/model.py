@@ -30,6 +30,7 @@ class Evidence:
     end: str | None
     status: str  # strongest non-denied status among its attestations
     sources: tuple[SourceRef, ...]
+    stage: str | None = None  # the deal's stage (proposed ... completed) where the data gives one
 
 
 @dataclass(frozen=True)

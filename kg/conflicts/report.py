@@ -74,7 +74,8 @@ def _evidence_line(evidence: Evidence) -> str:
     elif evidence.start or evidence.end:
         dates = f", {evidence.start or '…'}–{evidence.end or '…'}"
     sources = "; ".join(source.title or source.iri for source in evidence.sources) or "no source"
-    return f"{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{dates}] — {sources}"
+    stage = f", {evidence.stage}" if evidence.stage else ""
+    return f"{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{stage}{dates}] — {sources}"
 
 
 def _grouped(findings: list[Finding]):

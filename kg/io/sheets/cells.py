@@ -14,14 +14,6 @@ from rdflib import URIRef
 
 from kg.vocab import DATA, KG
 
-#: The share keys, as BODS names them, and the properties that hold them.
-SHARE_PROPERTIES = {
-    "exact": KG.shareExact,
-    "minimum": KG.shareMinimum,
-    "maximum": KG.shareMaximum,
-    "exclusiveMinimum": KG.shareExclusiveMinimum,
-    "exclusiveMaximum": KG.shareExclusiveMaximum,
-}
 SHARE_FORMS = "a number (51, 12.5), a range (25-50) or a bound (>25, >=25, <50, <=50), each with an optional %"
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)\s*%?"
 _EXACT = re.compile(r"(-?(?:\d+(?:\.\d+)?|\.\d+))\s*%?")  # signed, so "-1" is out of range rather than unreadable

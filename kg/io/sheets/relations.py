@@ -9,7 +9,7 @@ from typing import Iterable
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from kg.dates import date_bound, date_literal
-from kg.io.sheets.cells import SHARE_PROPERTIES, CellError, affiliation_kind, parse_share
+from kg.io.sheets.cells import CellError, affiliation_kind, parse_share
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, parse_decimal, share_literal
 from kg.io.sheets.spec import (
     AMOUNT_PROPERTIES,
@@ -24,7 +24,7 @@ from kg.io.sheets.spec import (
     text_source_iri,
     word,
 )
-from kg.vocab import CLAIM, KG, STAGE_IRIS, STATUS_IRIS
+from kg.vocab import CLAIM, KG, SHARE_PROPERTIES, STAGE_IRIS, STATUS_IRIS
 
 DEFAULT_STATUS = "reported"
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS
 from kg.errors import KgWarning, UsageError
 from kg.claims import decimal_value
 from kg.io.atomic import write_files_atomically
-from kg.io.sheets.cells import SHARE_PROPERTIES, affiliation_kind, identifiers_cell, share_cell
+from kg.io.sheets.cells import affiliation_kind, identifiers_cell, share_cell
 from kg.io.text import spreadsheet_cell
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -30,7 +30,7 @@ from kg.io.sheets.spec import (
     is_url,
     text_source_iri,
 )
-from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SOURCE, STAGE_IRIS, STATUS_NAMES
+from kg.vocab import CLAIM, CLAIM_TYPES, DATA, KG, SHARE_PROPERTIES, SOURCE, STAGE_IRIS, STATUS_NAMES
 
 
 # --- template ---------------------------------------------------------------------------------
