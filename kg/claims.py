@@ -24,7 +24,10 @@ QUALITIES = (
     ("capacity (MW)", KG.capacityMW),
     ("accelerator", KG.accelerator),
     ("role", KG.roleTitle),
+    ("affiliation", KG.affiliationKind),
     ("basis", KG.controlBasis),
+    ("interest", KG.interestType),
+    ("stage", KG.stage),
     ("kind", KG.rivalryKind),
     ("manner", KG.departureManner),
 )
@@ -94,8 +97,25 @@ def read_claim(graph: Graph, node: Node) -> ClaimRecord:
             (name, label_of(graph, value) if isinstance(value, URIRef) else value_text(value))
             for name, prop in QUALITIES
             if (value := graph.value(node, prop)) is not None
-        ),
+        )
+        + ((("share (%)", share),) if (share := share_text(graph, node)) else ()),
     )
+
+
+#: How a share's bounds read, in the order they are written.
+_SHARE_WORDS = ((KG.shareMinimum, "≥ "), (KG.shareExclusiveMinimum, "> "), (KG.shareMaximum, "≤ "), (KG.shareExclusiveMaximum, "< "))
+
+
+def share_text(graph: Graph, node: Node) -> str | None:
+    """A claim's share as a person reads it: "51", "25–50", "> 25", "≥ 10, < 20"; None without one."""
+    exact = graph.value(node, KG.shareExact)
+    if exact is not None:
+        return value_text(exact)
+    low, high = graph.value(node, KG.shareMinimum), graph.value(node, KG.shareMaximum)
+    if low is not None and high is not None and graph.value(node, KG.shareExclusiveMinimum) is None and graph.value(node, KG.shareExclusiveMaximum) is None:
+        return f"{value_text(low)}–{value_text(high)}"
+    parts = [word + value_text(value) for prop, word in _SHARE_WORDS if (value := graph.value(node, prop)) is not None]
+    return ", ".join(parts) or None
 
 
 def claims_involving(graph: Graph, agent: Node) -> list[ClaimRecord]:

@@ -41,6 +41,7 @@ from kg.backends.open import as_backend
 from kg.claims import decimal_value
 from kg.dates import date_bound, parse_as_of
 from kg.errors import UsageError, arg
+from kg.identity import Identity
 from kg.vocab import (
     CLAIM_TYPES,
     DEFAULT_CONTROL_THRESHOLD,
@@ -121,7 +122,7 @@ class ClaimState:
 
 
 def claim_states(
-    backend, *, as_of: date, min_status: str, min_stage: str = STAGE_ORDER[0], classes=None, pairs=None
+    backend, *, as_of: date, min_status: str, min_stage: str = STAGE_ORDER[0], classes=None, pairs=None, identity=None
 ) -> list[ClaimState]:
     """Every claim that counts: its best non-denied attestation reaches ``min_status``, and its
     deal stage is not terminated nor earlier than ``min_stage``; with its timing and share.
@@ -130,8 +131,11 @@ def claim_states(
     same claim rows, so every backend sees the same claims.
     ``classes`` limits the claim classes read; ``pairs`` (class -> (subject,
     object) pairs) reads only the claims between those agents, for evidence.
+    Agents that share an identifier are one agent (``kg.identity``): each claim
+    names the agent kept; ``identity`` is the one to use (default: the backend's).
     """
     backend = as_backend(backend)
+    identity = Identity.of(backend) if identity is None else identity
     minimum = status_rank(min_status)
     earliest = STAGE_ORDER.index(check_min_stage(min_stage))
     states = []
@@ -140,10 +144,11 @@ def claim_states(
         if pairs is None:
             rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role)
         elif pairs.get(cls):
-            rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=pairs[cls])
+            wanted = identity.expand_pairs(pairs[cls]) if identity else pairs[cls]
+            rows = backend.claim_rows(cls, claim_type.subject_role, claim_type.object_role, pairs=wanted)
         else:
             continue
-        states += _states_from_rows(cls, rows, as_of, minimum, earliest)
+        states += _states_from_rows(cls, identity.rows(rows), as_of, minimum, earliest)
     return sorted(states, key=lambda state: str(state.iri))
 
 

@@ -21,6 +21,7 @@ from kg.backends.http import Credentials, check_url, shown
 from kg.backends.open import open_backend
 from kg.derive import LINK_CLASSES, ControlGraph, Reading, claim_states, closure_edges, in_store_edge_queries
 from kg.errors import EndpointError, GraphLockedError, KgWarning, arg
+from kg.identity import Identity
 from kg.vocab import DEFAULT_CONTROL_THRESHOLD, DERIVED_GRAPH, PUSH
 
 # A push under way keeps its lock in a graph of its own, <token/lock>, beside its temporary graphs
@@ -87,8 +88,14 @@ def push(
     derived_graph = derived_graph_name(graph)
     # The ontology comes with the data, as for local commands.
     local = open_backend(list(inputs), store="oxigraph", progress_factory=progress_factory)
+    identity = Identity.of(local)  # agents that share an identifier are one agent, stated as owl:sameAs
     derived = local.constructed(in_store_edge_queries(reading.as_of, reading.min_status, min_stage=reading.min_stage, agent_types=False))
-    links = claim_states(local, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, classes=sorted(LINK_CLASSES))
+    if identity:
+        derived.merge_nodes(identity.kept)
+        derived.add_triples(identity.same_as_triples())
+    links = claim_states(
+        local, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, classes=sorted(LINK_CLASSES), identity=identity
+    )
     control = ControlGraph(links, reading.control_threshold)
     derived.add_triples(closure_edges(control))
     body, derived_body = local.ntriples(), derived.ntriples()

@@ -45,6 +45,7 @@ from rdflib import RDF, Graph, URIRef
 from kg.claims import read_claim
 from kg.conflicts.engine import find_conflicts
 from kg.derive import Reading, claim_states, is_control_link
+from kg.identity import Identity
 from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError
 from kg.vocab import AGENT_CLASSES, CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG, STATUS_ORDER, status_rank
@@ -148,17 +149,19 @@ def agent_graph(
     ``control`` (active and a control link: a control claim, or an ownership or
     investment whose share reaches ``control_threshold``) and the claim's
     qualities (``capacity_mw``, ``value``, ``amount``, ``currency``, ``stake``).
-    With ``active_only`` inactive claims are left out.
+    With ``active_only`` inactive claims are left out. Agents that share an identifier are one
+    node, the IRI ``kg.identity`` keeps, with an ``aliases`` attribute naming the others.
     """
     import networkx as nx
 
     reading = Reading.of(as_of, min_status, min_stage, control_threshold)
-    states = claim_states(graph, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
+    identity = Identity.of(graph)
+    states = claim_states(graph, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, identity=identity)
     active = {state.iri for state in states if state.holds}
     links = {state.iri for state in states if is_control_link(state, reading.control_threshold)}
     network = nx.MultiDiGraph(as_of=reading.as_of.isoformat(), min_status=reading.min_status)
-    for iri in sorted(_agent_iris(graph), key=str):
-        network.add_node(str(iri), **_node_attributes(graph, iri))
+    for iri in sorted({identity(iri) for iri in _agent_iris(graph)}, key=str):
+        network.add_node(str(iri), **_node_attributes(graph, iri, identity))
     for cls, claim_type in CLAIM_TYPES.items():
         for node in sorted(set(graph.subjects(RDF.type, cls)), key=str):
             record = read_claim(graph, node)
@@ -166,9 +169,10 @@ def agent_graph(
                 continue  # `kg validate` reports a claim missing a role
             if active_only and node not in active:
                 continue
-            for end in (record.subject, record.object):
+            subject, obj = (str(identity(URIRef(end))) for end in (record.subject, record.object))
+            for end in (subject, obj):
                 if end not in network:
-                    network.add_node(end, **_node_attributes(graph, URIRef(end)))
+                    network.add_node(end, **_node_attributes(graph, URIRef(end), identity))
             statuses = [a.status for a in record.attestations if a.status in STATUS_ORDER]
             live = [s for s in statuses if s != "denied"]
             attributes = {
@@ -184,7 +188,7 @@ def agent_graph(
             for name, prop in QUALITIES.items():
                 value = graph.value(node, prop)
                 attributes[name] = None if value is None else (_number(value) if name != "currency" else str(value))
-            network.add_edge(record.subject, record.object, key=record.iri, **attributes)
+            network.add_edge(subject, obj, key=record.iri, **attributes)
     return network
 
 
@@ -194,9 +198,13 @@ def _agent_iris(graph: Graph) -> set[URIRef]:
     return {iri for iri in iris if not str(iri).startswith(str(KG))}
 
 
-def _node_attributes(graph: Graph, iri: URIRef) -> dict:
-    types = sorted(local_name(t) for t in graph.objects(iri, RDF.type) if str(t).startswith(str(KG)))
-    return {"id": short_id(iri), "label": label_of(graph, iri), "types": ";".join(types)}
+def _node_attributes(graph: Graph, iri: URIRef, identity: Identity) -> dict:
+    members = identity.members_of(iri)
+    types = sorted({local_name(t) for member in members for t in graph.objects(member, RDF.type) if str(t).startswith(str(KG))})
+    attributes = {"id": short_id(iri), "label": label_of(graph, iri), "types": ";".join(types)}
+    if len(members) > 1:
+        attributes["aliases"] = ";".join(str(member) for member in members[1:])
+    return attributes
 
 
 def _number(value) -> float | str:

@@ -48,6 +48,16 @@ class MemoryBackend(Backend):
             rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages, shares)
         return rows
 
+    def identifier_rows(self) -> list[tuple]:
+        """(agent, scheme, value) for every identifier, as ``kg.identity`` reads them."""
+        graph = self.graph
+        return [
+            (agent, scheme, value)
+            for agent, identifier in graph.subject_objects(KG.identifier)
+            for scheme in graph.objects(identifier, KG.identifierScheme)
+            for value in graph.objects(identifier, KG.identifierValue)
+        ]
+
     def agent_types(self, agents) -> list[tuple[Node, Node]]:
         return [
             (agent, cls)

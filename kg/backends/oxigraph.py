@@ -306,6 +306,15 @@ class OxigraphBackend(Backend):
 
         self.store.bulk_extend(ox.Quad(node(s), node(p), node(o), target) for s, p, o in triples)
 
+    def merge_nodes(self, kept: dict) -> None:
+        """Replace each node ``kept`` maps (an alias) by the node it maps to, wherever it stands in the default graph."""
+        if not kept:
+            return
+        self._drop_shortcuts()
+        values = " ".join(f"(<{alias}> <{node}>)" for alias, node in kept.items())
+        self.store.update(f"DELETE {{ ?alias ?p ?o }} INSERT {{ ?kept ?p ?o }} WHERE {{ VALUES (?alias ?kept) {{ {values} }} ?alias ?p ?o }}")
+        self.store.update(f"DELETE {{ ?s ?p ?alias }} INSERT {{ ?s ?p ?kept }} WHERE {{ VALUES (?alias ?kept) {{ {values} }} ?s ?p ?alias }}")
+
     def ntriples(self) -> bytes:
         """Every graph's triples as one N-Triples document (the graphs merged), for ``kg push``.
 

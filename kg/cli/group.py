@@ -42,10 +42,14 @@ class CommandError(click.ClickException):
 
 class KgGroup(click.Group):
     def invoke(self, ctx: click.Context):
+        shown: set[str] = set()
+
         def show(message, category, *args, **kwargs):
             if issubclass(category, KgWarning):
                 text = message.render(flag_of) if isinstance(message, KgWarning) else render_arguments(str(message), flag_of)
-                click.echo(f"Warning: {text}", err=True)
+                if text not in shown:  # stages that read the same data warn alike: once is enough
+                    shown.add(text)
+                    click.echo(f"Warning: {text}", err=True)
             else:
                 default_show(message, category, *args, **kwargs)
 

@@ -72,6 +72,9 @@ def describe(entity, data, output_format):
         click.echo(safe(f"  description: {description.description}"))
     for name, value in description.facts:
         click.echo(safe(f"  {name}: {value}"))
+    if description.aliases:
+        shared = ", ".join(description.shared_identifiers)
+        click.echo(safe(f"  also known as: {', '.join(f'<{alias}>' for alias in description.aliases)} (shared identifier {shared})"))
     click.echo(f"\nClaims ({len(description.claims)}):")
     for claim in description.claims:
         subject = description.labels.get(claim.subject or "", claim.subject or "?")

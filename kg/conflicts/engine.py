@@ -33,6 +33,7 @@ from kg.derive import (
     in_store_edge_queries,
 )
 from kg.entities import local_name, short_id
+from kg.identity import Identity
 from kg.errors import RuleError
 from kg.vocab import DEFAULT_CONTROL_THRESHOLD, KG, STATUS_NAMES, STATUS_ORDER, status_rank
 
@@ -63,10 +64,11 @@ def find_conflicts(
     reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     min_status = reading.min_status
     selected = select_rules(load_rules() if pack is None else pack, rules)
+    identity = Identity.of(backend)  # agents that share an identifier are one agent
     if backend.name == "memory":
-        states, control, rows_by_rule = _run_on_derived_copy(backend, selected, reading)
+        states, control, rows_by_rule = _run_on_derived_copy(backend, selected, reading, identity)
     else:
-        states, control, rows_by_rule = _run_in_store(backend, selected, reading)
+        states, control, rows_by_rule = _run_in_store(backend, selected, reading, identity)
     context = _Context(states, control)
     candidates_by_rule = []
     for rule, rows in rows_by_rule:
@@ -92,18 +94,19 @@ def find_conflicts(
     )
 
 
-def _run_on_derived_copy(backend, rules, reading: Reading):
+def _run_on_derived_copy(backend, rules, reading: Reading, identity: Identity):
     """Read every claim into Python, derive the edges there and run rdflib on them.
 
     For rdflib graphs, whose engine is slow on the data itself but reads
     claims quickly through the graph API.
     """
-    states = claim_states(backend, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
+    states = claim_states(backend, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, identity=identity)
     control = ControlGraph(states, reading.control_threshold)
     derived = derive_facts(states, control)
-    agents = {node for state in states for node in (state.subject, state.object) if node}
-    # The kg types of the agents in claims, which rules test (``?x a kg:AILab``).
-    derived += [(agent, RDF.type, cls) for agent, cls in backend.agent_types(agents)]
+    agents = {member for state in states for node in (state.subject, state.object) if node for member in identity.members_of(node)}
+    # The kg types of the agents in claims, which rules test (``?x a kg:AILab``); an agent has its aliases' types.
+    derived += [(identity(agent), RDF.type, cls) for agent, cls in backend.agent_types(agents)]
+    derived += identity.same_as_triples()
     graph = derived_graph(derived)
     return states, control, [(rule, _rows_in_memory(graph, rule)) for rule in rules]
 
@@ -125,7 +128,7 @@ def _prepared(text: str):
     return prepareQuery(text)
 
 
-def _run_in_store(backend, rules, reading: Reading):
+def _run_in_store(backend, rules, reading: Reading, identity: Identity):
     """Let the store derive the edges and run the rules on them in a small Oxigraph store.
 
     For Oxigraph (store to store) and endpoints (the server CONSTRUCTs, kg
@@ -135,12 +138,15 @@ def _run_in_store(backend, rules, reading: Reading):
     read afterwards, for the evidence only. Oxigraph and HTTP release the GIL,
     so their work and Python's overlap on two threads.
     """
-    counting = dict(as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage)
+    counting = dict(as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, identity=identity)
     with ThreadPoolExecutor(max_workers=2) as pool:
         edges = pool.submit(backend.constructed, in_store_edge_queries(reading.as_of, reading.min_status, min_stage=reading.min_stage))
         link_states = claim_states(backend, classes=sorted(LINK_CLASSES), **counting)
         control = ControlGraph(link_states, reading.control_threshold)
         derived = edges.result()
+        if identity:  # the store derived its edges between the agents as the data names them
+            derived.merge_nodes(identity.kept)
+            derived.add_triples(identity.same_as_triples())
         derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
     evidence = claim_states(backend, pairs=_evidence_pairs(rows_by_rule), **counting)

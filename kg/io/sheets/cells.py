@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from rdflib import URIRef
 
+from kg.identifiers import IDENTIFIER_FORMS, IdentifierError, normalise_identifier
 from kg.vocab import DATA, KG
 
 SHARE_FORMS = "a number (51, 12.5), a range (25-50) or a bound (>25, >=25, <50, <=50), each with an optional %"
@@ -20,14 +21,6 @@ _EXACT = re.compile(r"(-?(?:\d+(?:\.\d+)?|\.\d+))\s*%?")  # signed, so "-1" is o
 _RANGE = re.compile(rf"{_NUMBER}\s*[-–]\s*{_NUMBER}")
 _BOUND = re.compile(rf"(>=|>|<=|<|≥|≤)\s*{_NUMBER}")
 _BOUND_KEYS = {">": "exclusiveMinimum", ">=": "minimum", "≥": "minimum", "<": "exclusiveMaximum", "<=": "maximum", "≤": "maximum"}
-
-#: Identifier schemes: org-id.guide codes (list code, as XI-LEI or GB-COH) and WIKIDATA; with the aliases people type.
-LEI, WIKIDATA = "XI-LEI", "WIKIDATA"
-SCHEME_ALIASES = {"lei": LEI, "wikidata": WIKIDATA, "wd": WIKIDATA}
-IDENTIFIER_FORMS = "scheme:value pairs separated by ';', the scheme an org-id.guide code (XI-LEI, GB-COH, US-EIN...) or wikidata, lei"
-_ORG_ID_SCHEME = re.compile(r"[A-Za-z]{2}-[A-Za-z0-9]{2,}")
-_LEI = re.compile(r"[A-Z0-9]{18}[0-9]{2}")
-_QID = re.compile(r"Q[1-9][0-9]*")
 
 #: ``works_for`` natures that make an officer: the word itself, or one of these titles (any case).
 OFFICER_TITLES = frozenset({"officer", "ceo", "cfo", "coo", "cto", "president", "chair", "chairman", "chairwoman", "chairperson"})
@@ -80,36 +73,6 @@ def _plain(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-def normalise_identifier(scheme: str, value: str) -> tuple[str, str]:
-    """A scheme and value as kg stores them: the org-id.guide code upper case, an LEI or Q-id upper case.
-
-    Raises a CellError for an unknown scheme, a malformed value, or an LEI whose ISO 17442 check
-    digits are wrong.
-    """
-    scheme, value = scheme.strip(), value.strip()
-    code = SCHEME_ALIASES.get(scheme.lower()) or (scheme.upper() if _ORG_ID_SCHEME.fullmatch(scheme) or scheme.upper() == WIKIDATA else None)
-    if code is None:
-        raise CellError(f"unknown identifier scheme {scheme!r}; expected an org-id.guide code (XI-LEI, GB-COH...), lei or wikidata")
-    if not value:
-        raise CellError(f"the {code} identifier has no value")
-    if code == LEI:
-        value = value.upper()
-        if not _LEI.fullmatch(value):
-            raise CellError(f"an LEI is 18 letters or digits and two check digits (ISO 17442), not {value!r}")
-        if not lei_check_digits_ok(value):
-            raise CellError(f"the check digits of the LEI {value} are wrong (ISO 17442); a character was mistyped")
-    elif code == WIKIDATA:
-        value = value.upper()
-        if not _QID.fullmatch(value):
-            raise CellError(f"a Wikidata identifier is a Q-id such as Q7251, not {value!r}")
-    return code, value
-
-
-def lei_check_digits_ok(lei: str) -> bool:
-    """ISO 17442 (ISO 7064 MOD 97-10): read as a number, letters as 10 to 35, the LEI leaves 1 divided by 97."""
-    return int("".join(str(int(character, 36)) for character in lei)) % 97 == 1
-
-
 def parse_identifiers(text: str) -> list[tuple[str, str]]:
     """``lei:5493001KJTIIGC8Y1R12; wikidata:Q7251`` as (scheme, value) pairs, normalised, in order."""
     pairs: list[tuple[str, str]] = []
@@ -119,7 +82,10 @@ def parse_identifiers(text: str) -> list[tuple[str, str]]:
         scheme, colon, value = part.partition(":")
         if not colon:
             raise CellError(f"an identifier is scheme:value; expected {IDENTIFIER_FORMS}")
-        pair = normalise_identifier(scheme, value)
+        try:
+            pair = normalise_identifier(scheme, value)
+        except IdentifierError as exc:
+            raise CellError(str(exc)) from None
         if pair not in pairs:
             pairs.append(pair)
     return pairs
