@@ -28,6 +28,20 @@ def bundled_data_only():
     return load_graph(include_ontology=False)
 
 
+@pytest.fixture(scope="module")
+def oxigraph_server():
+    """A real Oxigraph SPARQL server on 127.0.0.1, in memory, for one test module: its query URL."""
+    import servers
+
+    try:
+        process, url = servers.start_oxigraph()
+    except servers.OxigraphMissing as missing:
+        pytest.skip(str(missing))
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
 @pytest.fixture
 def runner():
     return CliRunner()

@@ -7,15 +7,13 @@ every planted conflict of a synthetic graph.
 from __future__ import annotations
 
 import http.server
-import shutil
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from servers import free_port, listening
+from servers import free_port
 
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.pack import load_rules
@@ -33,20 +31,8 @@ OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A real Oxigraph SPARQL server on 127.0.0.1, in memory, for this module."""
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
-    port = free_port()
-    process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
-    if not listening(port, process, seconds=20):
-        process.kill()
-        pytest.fail("oxigraph serve did not start: " + process.stderr.read().decode(errors="replace"))
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def server(oxigraph_server):
+    return oxigraph_server
 
 
 @pytest.fixture(scope="module")

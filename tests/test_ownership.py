@@ -167,14 +167,8 @@ def oxigraph_copy(graph) -> OxigraphBackend:
 
 
 @pytest.fixture(scope="module")
-def server():
-    try:
-        process, url = servers.start_oxigraph()
-    except servers.OxigraphMissing as exc:
-        pytest.skip(str(exc))
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+def server(oxigraph_server):
+    return oxigraph_server
 
 
 CASES = {

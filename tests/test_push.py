@@ -26,14 +26,8 @@ GRAPH = "http://example.org/pushed"
 
 
 @pytest.fixture(scope="module")
-def oxigraph():
-    try:
-        process, url = servers.start_oxigraph()
-    except servers.OxigraphMissing as missing:
-        pytest.skip(str(missing))
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def oxigraph(oxigraph_server):
+    return oxigraph_server
 
 
 @pytest.fixture(scope="module")

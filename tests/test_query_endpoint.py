@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from servers import free_port, listening
 
 from kg.backends.endpoint import EndpointBackend
 from kg.backends.memory import MemoryBackend
@@ -22,23 +19,12 @@ README_QUERY = "SELECT ?lab ?name WHERE { ?lab a kg:AILab ; rdfs:label ?name }"
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A real Oxigraph SPARQL server on 127.0.0.1 holding the bundled example in GRAPH."""
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
-    port = free_port()
-    process = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
-    if not listening(port, process, seconds=20):
-        process.kill()
-        pytest.fail("oxigraph serve did not start: " + process.stderr.read().decode(errors="replace"))
+def server(oxigraph_server):
+    """The Oxigraph server holding the bundled example in GRAPH."""
     from kg.push import push
 
-    push([], url, graph=GRAPH)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    push([], oxigraph_server, graph=GRAPH)
+    return oxigraph_server
 
 
 def rows(result):
