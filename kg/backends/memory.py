@@ -17,7 +17,7 @@ from kg.backends.base import Backend, Rows, claim_rows_of
 from kg.backends.oxigraph import OxigraphBackend
 from kg.errors import QueryError, arg
 from kg.sparql import QueryResult, bounded, check_params, parse_param, prepare
-from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES, SHARE_FLOOR_PROPERTIES
+from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES, SHARE_FLOOR_PROPERTIES, SHARE_KEYS
 
 
 class MemoryBackend(Backend):
@@ -47,6 +47,10 @@ class MemoryBackend(Backend):
             shares = [share for prop in SHARE_FLOOR_PROPERTIES for share in graph.objects(claim, prop)] or [None]
             rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages, shares)
         return rows
+
+    def claim_shares(self, claims) -> list[tuple]:
+        graph = self.graph
+        return [(claim, prop, value) for claim in set(claims) for prop in SHARE_KEYS for value in graph.objects(claim, prop)]
 
     def agent_types(self, agents) -> list[tuple[Node, Node]]:
         return [

@@ -37,6 +37,7 @@ from kg.vocab import (
     ONTOLOGY_GRAPH,
     QUERY_PREFIXES,
     SHARE_FLOOR_PROPERTIES,
+    SHARE_KEYS,
     SHORTCUTS_GRAPH,
     bind_prefixes,
 )
@@ -264,6 +265,12 @@ class OxigraphBackend(Backend):
                 if found:
                     labels[node] = min(found)
         return labels
+
+    def claim_shares(self, claims) -> list[tuple]:
+        ox, pattern = oxigraph_module(), self.store.quads_for_pattern
+        properties = [(prop, ox.NamedNode(str(prop))) for prop in SHARE_KEYS]
+        return [(claim, prop, to_rdflib(quad.object)) for claim in set(claims) if isinstance(claim, URIRef)
+                for prop, node in properties for quad in pattern(ox.NamedNode(claim), node, None)]
 
     def attestations(self, claims) -> list[tuple]:
         ox, rows = oxigraph_module(), []
