@@ -98,6 +98,7 @@ def describe(entity, data, output_format):
 @click.option(
     "--max-chains",
     type=click.IntRange(min=1),
+    metavar="N",
     default=10_000,
     show_default=True,
     help="Stop with an error, rather than answer in part, when more chains of holdings than this lead up to ORG.",
@@ -119,7 +120,7 @@ def owners(org, as_of, min_status, min_stage, min_share, max_chains, output_form
 
     \b
     Example:
-        kg owners harbor-cloud --data data/example-sheet/
+        kg owners kestrel-chips --data data/example-sheet/
         kg owners "Harbor Cloud" --data my-sheet/ --min-share 10 --format csv
     """
     from kg.analysis.owners import owners_of
