@@ -23,17 +23,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDFS, Literal
 
+import servers
 from graph_builder import GraphBuilder
 from kg.analysis.owners import owners_of, share_of
 from kg.analysis.owners_report import format_owners
 from kg.backends.base import Backend
+from kg.backends.endpoint import EndpointBackend
 from kg.backends.memory import MemoryBackend
 from kg.backends.oxigraph import OxigraphBackend
 from kg.errors import UsageError
 from kg.io.text import plain_cell
+from kg.push import push
 from kg.vocab import DATA, KG
 
 AS_OF = "2025-06-30"
+
+loopback_only = pytest.fixture(autouse=True)(servers.loopback_only)
 
 HOLDINGS = [
     ("ivy-park", "ridge-trust", {"exact": 80}),
@@ -217,6 +222,26 @@ def test_the_same_answer_in_rdflib_and_in_oxigraph():
     b = scene(HOLDINGS + [("fern-capital", "cedar-co", {"minimum": 5, "exclusiveMaximum": 10})])
     assert owners_of(memory(b), "harbor-cloud", as_of=AS_OF).to_dict() == owners_of(oxigraph(b), "harbor-cloud", as_of=AS_OF).to_dict()
     assert owners_of(oxigraph(b), "Harbor Cloud (fictional)", as_of=AS_OF).org.id == "harbor-cloud"
+
+
+@pytest.fixture(scope="module")
+def server():
+    try:
+        process, url = servers.start_oxigraph()
+    except servers.OxigraphMissing as exc:
+        pytest.skip(str(exc))
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_the_same_answer_on_a_server_after_push(server, tmp_path):
+    b = scene(HOLDINGS + [("fern-capital", "cedar-co", {"minimum": 5, "maximum": 10})])
+    data = tmp_path / "scene.ttl"
+    b.graph.serialize(data, format="turtle")
+    push([data], server, graph="urn:test:owners", as_of=AS_OF)
+    on_server = owners_of(EndpointBackend(server, graph="urn:test:owners"), "Harbor Cloud (fictional)", as_of=AS_OF)
+    assert on_server.to_dict() == owners_of(memory(b), "harbor-cloud", as_of=AS_OF).to_dict()
 
 
 def test_every_backend_reads_the_same_shares():

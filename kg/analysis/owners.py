@@ -20,8 +20,9 @@ as-of date, minimum status, minimum deal stage; terminated deals never count).
   chain, closes a cycle: it is reported and not followed round. For shares that
   add up to at most 100% per company, the sum over such chains never passes
   100% (it is the chance that a walk up the holdings, stopped where it would
-  revisit an agent, reaches the owner); where the data's shares add up to more,
-  the sum is clipped and the owner says so.
+  revisit an agent, reaches the owner). Where the data's shares add up to more,
+  a sum may pass 100%: it is clipped, and the owner says so when even its low
+  end passed.
 - An ultimate owner is one that no holding in force has an owner of.
 
 Exact shares stay exact: decimals, never floats (60% of 51% is 30.6%).
