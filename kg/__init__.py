@@ -65,6 +65,9 @@ _API = {
     "key_controllers": "kg.analysis.network",
     "conflict_brokers": "kg.analysis.network",
     "control_money_path": "kg.analysis.network",
+    "owners_of": "kg.analysis.owners",
+    "OwnersReport": "kg.analysis.owners",
+    "format_owners": "kg.analysis.owners_report",
     # pictures and pages
     "render_html": "kg.render.viz",
     "write_html": "kg.render.viz",
@@ -122,6 +125,8 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
         key_controllers,
         supply_concentration,
     )
+    from kg.analysis.owners import OwnersReport, owners_of
+    from kg.analysis.owners_report import format_owners
     from kg.analysis.stats import GraphStats, graph_stats
     from kg.backends.base import Backend
     from kg.backends.endpoint import EndpointBackend

@@ -104,6 +104,16 @@ class Identity:
         """Agent pairs with every alias of each end, to read the claims between merged agents."""
         return {(a, b) for first, second in pairs for a in self.members_of(first) for b in self.members_of(second)}
 
+    def merge_into(self, derived) -> None:
+        """Name each alias by its kept agent in ``derived`` (an Oxigraph store of derived edges, which a
+        store or server derived between the agents as the data names them), and add the owl:sameAs."""
+        if not self:
+            return
+        values = " ".join(f"(<{alias}> <{kept}>)" for alias, kept in self.kept.items())
+        for old, new in (("?alias ?p ?o", "?kept ?p ?o"), ("?s ?p ?alias", "?s ?p ?kept")):
+            derived.store.update(f"DELETE {{ {old} }} INSERT {{ {new} }} WHERE {{ VALUES (?alias ?kept) {{ {values} }} {old} }}")
+        derived.add_triples(self.same_as_triples())
+
     def same_as_triples(self) -> list[tuple]:
         """``alias owl:sameAs kept`` for each alias, for the derived graph."""
         return [(alias, OWL.sameAs, kept) for alias, kept in sorted(self.kept.items(), key=lambda item: str(item[0]))]

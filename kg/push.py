@@ -90,9 +90,7 @@ def push(
     local = open_backend(list(inputs), store="oxigraph", progress_factory=progress_factory)
     identity = Identity.of(local)  # agents that share an identifier are one agent, stated as owl:sameAs
     derived = local.constructed(in_store_edge_queries(reading.as_of, reading.min_status, min_stage=reading.min_stage, agent_types=False))
-    if identity:
-        derived.merge_nodes(identity.kept)
-        derived.add_triples(identity.same_as_triples())
+    identity.merge_into(derived)
     links = claim_states(
         local, as_of=reading.as_of, min_status=reading.min_status, min_stage=reading.min_stage, classes=sorted(LINK_CLASSES), identity=identity
     )

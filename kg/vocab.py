@@ -110,6 +110,8 @@ SHARE_PROPERTIES = {
 SHARE_CLASSES = (KG.Ownership, KG.Control, KG.Investment)
 #: What a share is known to reach at least: its exact value (a stake is one), its minimum or its exclusive minimum.
 SHARE_FLOOR_PROPERTIES = (KG.shareExact, KG.stake, KG.shareMinimum, KG.shareExclusiveMinimum)
+#: Every property that gives a share, with the BODS key it stands for (an investment's stake is an exact share).
+SHARE_KEYS = {**{prop: key for key, prop in SHARE_PROPERTIES.items()}, KG.stake: "exact"}
 DEFAULT_CONTROL_THRESHOLD = 50
 
 #: The kinds of an affiliation; board seats and officers' posts are the ties the interlock rules read.

@@ -186,3 +186,12 @@ def test_a_push_states_the_merge_as_owl_same_as_in_the_derived_graph_and_the_ser
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_owners_of_an_alias_are_the_owners_of_the_merged_agent(invoke, two_inputs):
+    sheet, registry = two_inputs
+    result = invoke("owners", "harbor-cloud", "--data", sheet, "--data", registry, "--as-of", "2025-06", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["org"]["iri"] == REGISTRY + "harbor-cloud-inc"  # the agent kept, asked for by its alias
+    assert [(owner["iri"], owner["share"]["exact"]) for owner in report["owners"]] == [(str(DATA["ivy-park"]), 60)]

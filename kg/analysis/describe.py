@@ -69,14 +69,23 @@ def entity_graph(backend, ref: str) -> tuple[URIRef, Graph]:
     For Oxigraph and endpoints, where copying the whole graph into rdflib to
     describe one entity would cost a minute at 10^6 triples (bench/results.md).
     """
+    iri = resolve_in(backend, ref)
+    return iri, backend.run(_NEIGHBOURHOOD.format(entity=iri.n3())).graph
+
+
+def resolve_in(backend, ref: str) -> URIRef:
+    """The IRI ``ref`` names (``kg.entities.resolve_ref``), asked of the backend rather than of a copy."""
+    backend = as_backend(backend)
+    if backend.name == "memory":
+        return resolve_entity(backend.to_graph(), ref)
+
     def exists(node: URIRef) -> bool:
         return backend.run(f"ASK {{ {{ {node.n3()} ?p ?o }} UNION {{ ?s ?p {node.n3()} }} }}").boolean
 
     def labelled():
         return backend.select("SELECT ?node ?label WHERE { ?node <http://www.w3.org/2000/01/rdf-schema#label> ?label }")[1]
 
-    iri = resolve_ref(ref, exists, labelled)
-    return iri, backend.run(_NEIGHBOURHOOD.format(entity=iri.n3())).graph
+    return resolve_ref(ref, exists, labelled)
 
 
 def describe_entity(graph: Graph, ref: str, identity: Identity | None = None) -> EntityDescription:

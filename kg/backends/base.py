@@ -17,6 +17,8 @@ from typing import Iterable, Iterator
 from rdflib import URIRef
 from rdflib.term import Node
 
+from kg.vocab import SHARE_KEYS
+
 Rows = tuple[tuple[str, ...], list[tuple[Node | None, ...]]]
 
 
@@ -65,6 +67,11 @@ class Backend:
         read as it does whole, its smallest subject first, whichever pair found it.
         """
         return [row for query in claim_queries(cls, subject_role, object_role, pairs) for row in self.select(query)[1]]
+
+    def claim_shares(self, claims: Iterable[Node]) -> list[tuple[Node, Node, Node]]:
+        """(claim, share property, value) for the given claims: every exact share, stake and bound
+        they give (``claim_rows`` gives only what a share is known to reach)."""
+        return [(row["claim"], row["property"], row["value"]) for row in select_values(self, _SHARES_QUERY, "claim", claims)]
 
     def agent_types(self, agents: Iterable[Node]) -> list[tuple[Node, Node]]:
         """(agent, kg class) for the given agents."""
@@ -128,6 +135,12 @@ def claim_queries(cls, subject_role, object_role, pairs=None, chunk: int = 2000)
     ]
 
 
+_SHARES_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
+SELECT ?claim ?property ?value WHERE {{
+  {values}
+  VALUES ?property {{ %s }}
+  ?claim ?property ?value
+}}""" % " ".join(prop.n3() for prop in SHARE_KEYS)
 _AGENT_TYPES_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
 SELECT ?agent ?type WHERE {{ {values} ?agent a ?type . FILTER (STRSTARTS(STR(?type), STR(kg:))) }}"""
 _SOURCES_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>

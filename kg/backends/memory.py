@@ -17,7 +17,7 @@ from kg.backends.base import Backend, Rows, claim_rows_of
 from kg.backends.oxigraph import OxigraphBackend
 from kg.errors import QueryError, arg
 from kg.sparql import QueryResult, bounded, check_params, parse_param, prepare
-from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES, SHARE_FLOOR_PROPERTIES
+from kg.vocab import DCTERMS_TITLE, KG, QUERY_PREFIXES, SHARE_FLOOR_PROPERTIES, SHARE_KEYS
 
 
 class MemoryBackend(Backend):
@@ -57,6 +57,10 @@ class MemoryBackend(Backend):
             for scheme in graph.objects(identifier, KG.identifierScheme)
             for value in graph.objects(identifier, KG.identifierValue)
         ]
+
+    def claim_shares(self, claims) -> list[tuple]:
+        graph = self.graph
+        return [(claim, prop, value) for claim in set(claims) for prop in SHARE_KEYS for value in graph.objects(claim, prop)]
 
     def agent_types(self, agents) -> list[tuple[Node, Node]]:
         return [

@@ -37,6 +37,7 @@ from kg.vocab import (
     ONTOLOGY_GRAPH,
     QUERY_PREFIXES,
     SHARE_FLOOR_PROPERTIES,
+    SHARE_KEYS,
     SHORTCUTS_GRAPH,
     bind_prefixes,
 )
@@ -265,6 +266,12 @@ class OxigraphBackend(Backend):
                     labels[node] = min(found)
         return labels
 
+    def claim_shares(self, claims) -> list[tuple]:
+        ox, pattern = oxigraph_module(), self.store.quads_for_pattern
+        properties = [(prop, ox.NamedNode(str(prop))) for prop in SHARE_KEYS]
+        return [(claim, prop, to_rdflib(quad.object)) for claim in set(claims) if isinstance(claim, URIRef)
+                for prop, node in properties for quad in pattern(ox.NamedNode(claim), node, None)]
+
     def attestations(self, claims) -> list[tuple]:
         ox, rows = oxigraph_module(), []
         attestation, source_of, status_of = (ox.NamedNode(str(p)) for p in (KG.attestation, KG.source, KG.status))
@@ -305,15 +312,6 @@ class OxigraphBackend(Backend):
             return nodes.get(text) or nodes.setdefault(text, ox.NamedNode(text))
 
         self.store.bulk_extend(ox.Quad(node(s), node(p), node(o), target) for s, p, o in triples)
-
-    def merge_nodes(self, kept: dict) -> None:
-        """Replace each node ``kept`` maps (an alias) by the node it maps to, wherever it stands in the default graph."""
-        if not kept:
-            return
-        self._drop_shortcuts()
-        values = " ".join(f"(<{alias}> <{node}>)" for alias, node in kept.items())
-        self.store.update(f"DELETE {{ ?alias ?p ?o }} INSERT {{ ?kept ?p ?o }} WHERE {{ VALUES (?alias ?kept) {{ {values} }} ?alias ?p ?o }}")
-        self.store.update(f"DELETE {{ ?s ?p ?alias }} INSERT {{ ?s ?p ?kept }} WHERE {{ VALUES (?alias ?kept) {{ {values} }} ?s ?p ?alias }}")
 
     def ntriples(self) -> bytes:
         """Every graph's triples as one N-Triples document (the graphs merged), for ``kg push``.

@@ -23,6 +23,7 @@ FLAGS = {
     "store_path": "--store-path",
     "endpoint": "--endpoint",
     "export_format": "--format",
+    "output_format": "--format",
     "orgs": "--orgs",
     "depth": "--depth",
     "max_nodes": "--max-nodes",

@@ -1,4 +1,4 @@
-"""Commands that look at a graph: ``kg stats``, ``kg describe``, ``kg validate``.
+"""Commands that look at a graph: ``kg stats``, ``kg describe``, ``kg owners``, ``kg validate``.
 
 Their text output shows values from the data, so every one passes through
 ``terminal_text``: a control character in a name is shown as an escape, never
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from kg.cli.options import data_option, format_option, graph_from_options, open_from_options
+from kg.cli.options import claim_options, data_option, format_option, graph_from_options, open_from_options
 
 
 @click.command()
@@ -87,6 +87,52 @@ def describe(entity, data, output_format):
             click.echo(safe(f"    {att.status}: {att.source_title or att.source}"))
         if claim.note:
             click.echo(safe(f"    note: {claim.note}"))
+
+
+@click.command()
+@click.argument("org")
+@claim_options
+@click.option(
+    "--min-share",
+    metavar="PCT",
+    help="Leave out owners whose effective share cannot reach this percentage (the high end of its range "
+    "is below it); an owner whose share is not given is always shown.",
+)
+@click.option(
+    "--max-chains",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=10_000,
+    show_default=True,
+    help="Stop with an error, rather than answer in part, when more chains of holdings than this lead up to ORG.",
+)
+@format_option("table", "json", "csv", "md")
+@data_option
+def owners(org, as_of, min_status, min_stage, min_share, max_chains, output_format, data):
+    """Who owns ORG, directly and through chains of holdings, with each owner's effective share.
+
+    ORG is an id, prefixed name, IRI or exact label, as for kg describe. A
+    holding is an ownership in force, or an investment in force that gives its
+    stake (control claims are not read); several claims on one owner and asset
+    are one holding. Shares are ranges (an exact share is a range of one; a
+    missing share is 0-100%): a chain's share is the product of its holdings',
+    an owner's the sum over its chains that visit no agent twice, at most 100%.
+    A holding that loops back to ORG or to an agent already on the chain is
+    reported as a cycle and not followed. Ultimate owners have no owner above
+    them.
+
+    \b
+    Example:
+        kg owners kestrel-chips --data data/example-sheet/
+        kg owners "Harbor Cloud" --data my-sheet/ --min-share 10 --format csv
+    """
+    from kg.analysis.owners import owners_of
+    from kg.analysis.owners_report import format_owners
+
+    report = owners_of(
+        open_from_options(data), org, as_of=as_of, min_status=min_status, min_stage=min_stage, min_share=min_share, max_chains=max_chains
+    )
+    click.echo(format_owners(report, output_format))
 
 
 @click.command()

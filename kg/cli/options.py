@@ -83,6 +83,11 @@ def as_of_options(command):
         help="An ownership (or an investment with a stake) whose share reaches this percentage is control: "
         "its exact share, its minimum, or a lower bound it exceeds (\">50\" reaches 50; \"25-50\" does not).",
     )(command)
+    return claim_options(command)
+
+
+def claim_options(command):
+    """--as-of, --min-status and --min-stage: which claims count, for a command that reads no control."""
     command = click.option(
         "--min-stage",
         default="proposed",

@@ -144,9 +144,7 @@ def _run_in_store(backend, rules, reading: Reading, identity: Identity):
         link_states = claim_states(backend, classes=sorted(LINK_CLASSES), **counting)
         control = ControlGraph(link_states, reading.control_threshold)
         derived = edges.result()
-        if identity:  # the store derived its edges between the agents as the data names them
-            derived.merge_nodes(identity.kept)
-            derived.add_triples(identity.same_as_triples())
+        identity.merge_into(derived)
         derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
     evidence = claim_states(backend, pairs=_evidence_pairs(rows_by_rule), **counting)
