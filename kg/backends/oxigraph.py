@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import RDF, RDFS, Graph, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 
 from kg import resources
-from kg.backends.base import Backend, Rows, claim_queries, claim_rows_of
+from kg.backends.base import Backend, Rows
+from kg.backends.oxigraph_reads import IndexReads
 from kg.backends.disk import check_complete, folder_kind, lock_folder, read_load_record, write_load_record
-from kg.backends.terms import interning_iri, oxigraph_module, query_result, to_oxigraph, to_rdflib
+from kg.backends.terms import oxigraph_module, query_result, to_oxigraph, to_rdflib
 from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
 from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_entities
@@ -30,14 +30,10 @@ from kg.io.sheets.read import ingest_folder
 from kg.io.walk import Input, RdfFile, SheetFolder
 from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
 from kg.vocab import (
-    DCTERMS_TITLE,
     GENID,
-    KG,
     LOAD_GRAPH,
     ONTOLOGY_GRAPH,
     QUERY_PREFIXES,
-    SHARE_FLOOR_PROPERTIES,
-    SHARE_KEYS,
     SHORTCUTS_GRAPH,
     bind_prefixes,
 )
@@ -46,11 +42,7 @@ from kg.vocab import (
 _KG_GRAPHS = (LOAD_GRAPH, SHORTCUTS_GRAPH)
 
 
-def _any(iterator) -> bool:
-    return next(iterator, None) is not None
-
-
-class OxigraphBackend(Backend):
+class OxigraphBackend(IndexReads, Backend):
     """A pyoxigraph store, in memory or on disk (``path``), for 10^6–10^8 triples.
 
     Files are bulk-loaded into the default graph (quads keep their graphs; queries
@@ -192,107 +184,6 @@ class OxigraphBackend(Backend):
             self.store.bulk_extend(ox.Quad(term(s), term(p), term(o), target) for s, p, o in rdf)
         except ValueError as exc:  # an IRI or language tag rdflib let through
             raise InputError(f"the graph holds a term Oxigraph cannot store: {exc}") from None
-
-    def claim_rows(self, cls, subject_role, object_role, *, pairs=None) -> list[tuple]:
-        # The hot path at scale: IRIs become URIRefs (interned), dates stay plain strings.
-        if pairs is not None:
-            return self._claim_rows_between(cls, subject_role, object_role, pairs)
-        ox = oxigraph_module()
-        iri = interning_iri()
-        rows = []
-        solutions = (
-            solution
-            for query in claim_queries(cls, subject_role, object_role)
-            for solution in self.store.query(query, **self._data_dataset())
-        )
-        for solution in solutions:
-            start, end = solution["start"], solution["end"]
-            rows.append(
-                (
-                    iri(solution["claim"]),
-                    iri(solution["subject"]),
-                    iri(solution["object"]),
-                    None if start is None else start.value,
-                    None if end is None else end.value,
-                    iri(solution["status"]) if isinstance(solution["status"], ox.NamedNode) else None,
-                    iri(solution["stage"]) if isinstance(solution["stage"], ox.NamedNode) else None,
-                    None if solution["share"] is None else solution["share"].value,
-                )
-            )
-        return rows
-
-    def _claim_rows_between(self, cls, subject_role, object_role, pairs) -> list[tuple]:
-        """``claim_rows`` for a few thousand agent pairs (the evidence of findings), by index
-        look-ups, which Oxigraph answers faster than the claim query with the pairs in VALUES
-        blocks (bench/results.md)."""
-        ox = oxigraph_module()
-        iri = interning_iri()
-        pattern = self.store.quads_for_pattern
-        rdf_type, start_date, end_date, attestation, status_of, stage_of = (
-            ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status, KG.stage)
-        )
-        share_properties = [ox.NamedNode(str(p)) for p in SHARE_FLOOR_PROPERTIES]
-        cls, subject_role, object_role = (ox.NamedNode(str(p)) for p in (cls, subject_role, object_role))
-        claims = set()  # a claim in two graphs, or found by two pairs, is read once
-        for subject, obj in set(pairs):
-            subject, obj = to_oxigraph(subject), to_oxigraph(obj)
-            for quad in pattern(None, subject_role, subject):
-                if _any(pattern(quad.subject, object_role, obj)) and _any(pattern(quad.subject, rdf_type, cls)):
-                    claims.add(quad.subject)
-        rows = []
-        for claim in claims:
-            subjects = {iri(quad.object) for quad in pattern(claim, subject_role, None)}
-            objects = {iri(quad.object) for quad in pattern(claim, object_role, None)}
-            starts = [quad.object.value for quad in pattern(claim, start_date, None)] or [None]
-            ends = [quad.object.value for quad in pattern(claim, end_date, None)] or [None]
-            statuses = [
-                iri(quad.object) if isinstance(quad.object, ox.NamedNode) else None
-                for att in pattern(claim, attestation, None)
-                for quad in pattern(att.object, status_of, None)
-            ] or [None]
-            stages = [iri(quad.object) for quad in pattern(claim, stage_of, None) if isinstance(quad.object, ox.NamedNode)] or [None]
-            shares = [quad.object.value for prop in share_properties for quad in pattern(claim, prop, None)] or [None]
-            rows += claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses, stages, shares)
-        return rows
-
-    # Look-ups by node through the indexes: Oxigraph joins a large VALUES block slowly.
-    def labels(self, nodes) -> dict[Node, str]:
-        ox, labels = oxigraph_module(), {}
-        label = ox.NamedNode(str(RDFS.label))
-        for node in set(nodes):
-            if isinstance(node, URIRef):
-                found = [quad.object.value for quad in self.store.quads_for_pattern(ox.NamedNode(node), label, None)]
-                if found:
-                    labels[node] = min(found)
-        return labels
-
-    def claim_shares(self, claims) -> list[tuple]:
-        ox, pattern = oxigraph_module(), self.store.quads_for_pattern
-        properties = [(prop, ox.NamedNode(str(prop))) for prop in SHARE_KEYS]
-        return [(claim, prop, to_rdflib(quad.object)) for claim in set(claims) if isinstance(claim, URIRef)
-                for prop, node in properties for quad in pattern(ox.NamedNode(claim), node, None)]
-
-    def attestations(self, claims) -> list[tuple]:
-        ox, rows = oxigraph_module(), []
-        attestation, source_of, status_of = (ox.NamedNode(str(p)) for p in (KG.attestation, KG.source, KG.status))
-        title_of = ox.NamedNode(str(DCTERMS_TITLE))
-        terms: dict = {}  # a few sources and statuses recur across thousands of claims
-        titles_of: dict = {}
-
-        def term(node):
-            return terms.get(node) or terms.setdefault(node, to_rdflib(node))
-
-        for claim in set(claims):
-            if not isinstance(claim, URIRef):
-                continue
-            for att in self.store.quads_for_pattern(ox.NamedNode(claim), attestation, None):
-                statuses = [term(q.object) for q in self.store.quads_for_pattern(att.object, status_of, None)]
-                for quad in self.store.quads_for_pattern(att.object, source_of, None):
-                    source = quad.object
-                    if source not in titles_of:
-                        titles_of[source] = [to_rdflib(q.object) for q in self.store.quads_for_pattern(source, title_of, None)] or [None]
-                    rows += [(claim, term(source), status, title) for status in statuses for title in titles_of[source]]
-        return rows
 
     def add_triples(self, triples) -> None:
         """Add (subject, predicate, object) IRIs, as strings or URIRefs, to the default graph."""
