@@ -32,7 +32,7 @@ def oxigraph(oxigraph_server):
 
 @pytest.fixture(scope="module")
 def synthetic_file(tmp_path_factory) -> Path:
-    """About 6,600 triples: two chunks of SPARQL Update, so a push can be stopped between them."""
+    """About 9,000 triples: several chunks of SPARQL Update, so a push can be stopped between them."""
     from kg.synth import generate
 
     path = tmp_path_factory.mktemp("synthetic") / "synthetic.nt"
