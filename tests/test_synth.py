@@ -17,7 +17,7 @@ from kg.dates import parse_as_of
 from kg.derive import ControlGraph, claim_states
 from kg.entities import short_id
 from kg.io.load import load_graph
-from kg.io.sheets.cells import LEI, lei_check_digits_ok
+from kg.identifiers import LEI, lei_check_digits_ok
 from kg.synth import (
     AGREED_ONLY, DEFAULT_SETTING, FORMS, LOWER_THRESHOLD, PLANTERS, SETTINGS, SYNTH_AS_OF, Setting, generate, planted_rules,
 )

@@ -10,7 +10,8 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from kg.dates import date_literal
 from kg.errors import UsageError
-from kg.io.sheets.cells import LEI, identifier_iri
+from kg.identifiers import LEI
+from kg.io.sheets.cells import identifier_iri
 from kg.io.sheets.model import share_literal
 from kg.vocab import CLAIM, CLAIM_TYPES, DATA, DCTERMS_TITLE, KG, SOURCE, STATUS_IRIS, bind_prefixes
 
