@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -43,7 +44,10 @@ from kg.dates import date_bound, parse_as_of
 from kg.errors import UsageError, arg
 from kg.identity import Identity
 from kg.vocab import (
+    CLAIM_KIND_NAMES,
     CLAIM_TYPES,
+    DIRECTING_KINDS,
+    FEUD_KINDS,
     DEFAULT_CONTROL_THRESHOLD,
     EVENT_TYPES,
     KG,
@@ -119,6 +123,9 @@ class ClaimState:
     #: The least the claim's share is known to reach: its exact share, its minimum or its exclusive
     #: minimum (the greatest of those given); None without one. Decides whether it is a control link.
     share_floor: Decimal | None = None
+    #: An affiliation's kinds (board_seat, officer, employee, advisor) or a rivalry's (market, personal,
+    #: legal): kg.vocab.CLAIM_KIND_NAMES; empty when the data gives none.
+    kinds: frozenset = frozenset()
 
 
 def claim_states(
@@ -155,9 +162,10 @@ def claim_states(
 def _states_from_rows(cls, rows, as_of: date, minimum: int, earliest: int = 0) -> list[ClaimState]:
     """Group claim rows (one per attestation) into states; ``in_store_edges`` mirrors this in SPARQL."""
     claims: dict[URIRef, dict] = {}
-    for claim, subject, obj, start, end, status, stage, share in rows:
+    for claim, subject, obj, start, end, status, stage, share, kind in rows:
         entry = claims.setdefault(
-            claim, {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set(), "stages": set(), "shares": set()}
+            claim,
+            {"subject": set(), "object": set(), "start": set(), "end": set(), "ranks": set(), "stages": set(), "shares": set(), "kinds": set()},
         )
         entry["subject"].add(subject)
         entry["object"].add(obj)
@@ -171,6 +179,8 @@ def _states_from_rows(cls, rows, as_of: date, minimum: int, earliest: int = 0) -
             entry["stages"].add(STAGE_NAMES[stage])
         if (value := decimal_value(share)) is not None:
             entry["shares"].add(value)
+        if kind in CLAIM_KIND_NAMES:
+            entry["kinds"].add(CLAIM_KIND_NAMES[kind])
     states = []
     for claim, entry in claims.items():
         if not entry["ranks"] or max(entry["ranks"]) < minimum:
@@ -198,6 +208,7 @@ def _states_from_rows(cls, rows, as_of: date, minimum: int, earliest: int = 0) -
                 end=end_text,
                 stage=min(entry["stages"], key=STAGE_ORDER.index) if entry["stages"] else None,
                 share_floor=max(entry["shares"]) if entry["shares"] else None,
+                kinds=frozenset(entry["kinds"]),
             )
         )
     return states
@@ -280,16 +291,41 @@ def closure_edges(control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
     return [(top, controls, below) for top in control.links for below in control.reachable(top) if below != top]
 
 
-#: Derived edge for each claim type, and whether it needs the claim in force or only begun.
-DERIVED_EDGES = {
-    KG.ComputeContract: (KGR.buysComputeFrom, "holds"),
-    KG.Investment: (KGR.investsIn, "holds"),
-    KG.Ownership: (KGR.investsIn, "holds"),
-    KG.Rivalry: (KGR.competesWith, "holds"),
-    KG.Founding: (KGR.founded, "begun"),
-    KG.Affiliation: (KGR.workedFor, "begun"),
-    KG.Departure: (KGR.departed, "begun"),
-}
+class DerivedEdge(NamedTuple):
+    """An edge of the derived vocabulary: made by each claim of ``cls`` that is in force (``holds``) or
+    has begun (``begun``), and of the right kind where ``kinds`` says (see ``kind_ok``)."""
+
+    cls: URIRef
+    edge: URIRef
+    needs: str  # "holds" or "begun"
+    kinds: str = ""  # "directing": a board seat or an officer's role; "market": a rivalry that is no feud
+
+
+DERIVED_EDGES = (
+    DerivedEdge(KG.ComputeContract, KGR.buysComputeFrom, "holds"),
+    DerivedEdge(KG.ComputeContract, KGR.pays, "holds"),
+    DerivedEdge(KG.Investment, KGR.investsIn, "holds"),
+    DerivedEdge(KG.Investment, KGR.pays, "holds"),
+    DerivedEdge(KG.Ownership, KGR.investsIn, "holds"),
+    DerivedEdge(KG.Ownership, KGR.pays, "holds"),
+    DerivedEdge(KG.Rivalry, KGR.competesWith, "holds", "market"),
+    DerivedEdge(KG.Founding, KGR.founded, "begun"),
+    DerivedEdge(KG.Affiliation, KGR.workedFor, "begun"),
+    DerivedEdge(KG.Affiliation, KGR.directs, "holds", "directing"),
+    DerivedEdge(KG.Departure, KGR.departed, "begun"),
+)
+#: Edges that hold both ways, whichever party the claim names first.
+SYMMETRIC_EDGES = frozenset({KGR.competesWith})
+
+
+def kind_ok(kinds: str, state_kinds: frozenset) -> bool:
+    """Whether a claim of these kinds makes an edge that asks for ``kinds``: a board seat or officer's
+    role for "directing"; for "market", a rivalry that is not a feud (no kind given, or market)."""
+    if kinds == "directing":
+        return bool(state_kinds & DIRECTING_KINDS)
+    if kinds == "market":
+        return not (state_kinds & FEUD_KINDS) or "market" in state_kinds
+    return True
 
 
 def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:
@@ -300,13 +336,11 @@ def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[
         if state.subject is None or state.object is None:
             continue
         agents.update((state.subject, state.object))
-        if state.cls not in DERIVED_EDGES:
-            continue
-        edge, needs = DERIVED_EDGES[state.cls]
-        if state.holds if needs == "holds" else state.begun:
-            derived.add((state.subject, edge, state.object))
-            if state.cls == KG.Rivalry:
-                derived.add((state.object, edge, state.subject))
+        for cls, edge, needs, kinds in DERIVED_EDGES:
+            if cls == state.cls and (state.holds if needs == "holds" else state.begun) and kind_ok(kinds, state.kinds):
+                derived.add((state.subject, edge, state.object))
+                if edge in SYMMETRIC_EDGES:
+                    derived.add((state.object, edge, state.subject))
     for agent in agents:
         for controlled in control.reachable(agent):
             derived.add((agent, KGR.controls, controlled))
@@ -318,6 +352,15 @@ _SPARQL_READABLE_DATE = (
     'REGEX({x}, "^[0-9]{{4}}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$") && {x} >= "0001" '
     "&& (STRLEN({x}) != 10 || COALESCE(DATATYPE(xsd:date({x})) = xsd:date, false))"
 )
+
+
+#: ``kind_ok`` in SPARQL (one pattern per EXISTS: Oxigraph is slow on more).
+_SPARQL_KINDS = {
+    "": "",
+    "directing": "?claim kg:affiliationKind ?kind . FILTER (?kind IN (kg:BoardSeat, kg:Officer))",
+    "market": "FILTER (NOT EXISTS { ?claim kg:rivalryKind ?feud FILTER (?feud IN (kg:PersonalRivalry, kg:LegalRivalry)) } "
+    "|| EXISTS { ?claim kg:rivalryKind kg:MarketRivalry })",
+}
 
 
 def in_store_edge_queries(as_of: date, min_status: str, *, min_stage: str = STAGE_ORDER[0], agent_types: bool = True) -> list[str]:
@@ -343,10 +386,15 @@ def in_store_edge_queries(as_of: date, min_status: str, *, min_stage: str = STAG
     start_ok = f'?start = "" || !({_SPARQL_READABLE_DATE.format(x="?start")}) || ?start <= SUBSTR("{day}", 1, STRLEN(?start))'
     end_ok = f'?end = "" || !({_SPARQL_READABLE_DATE.format(x="?end")}) || SUBSTR("{day}", 1, STRLEN(?end)) <= ?end'
     queries = []
-    for cls, (edge, needs) in DERIVED_EDGES.items():
+    groups: dict[tuple, list[URIRef]] = {}  # one query per claim class, need and kind: its edges in one template
+    for cls, edge, needs, kinds in DERIVED_EDGES:
+        groups.setdefault((cls, needs, kinds), []).append(edge)
+    for (cls, needs, kinds), edges in groups.items():
         claim_type = CLAIM_TYPES[cls]
         subject_role, object_role = claim_type.subject_role.n3(), claim_type.object_role.n3()
-        template = f"?subject {edge.n3()} ?object ." + (f" ?object {edge.n3()} ?subject ." if cls == KG.Rivalry else "")
+        template = " ".join(
+            f"?subject {edge.n3()} ?object ." + (f" ?object {edge.n3()} ?subject ." if edge in SYMMETRIC_EDGES else "") for edge in edges
+        )
         template += f" ?subject {KGR.controls.n3()} ?subject . ?object {KGR.controls.n3()} ?object ."
         queries.append(
             f"""PREFIX kg: <{KG}>
@@ -357,6 +405,7 @@ WHERE {{
   ?attestation kg:status ?status .
   FILTER (?status IN ({allowed}))
   {stage_ok}
+  {_SPARQL_KINDS[kinds]}
   FILTER NOT EXISTS {{ ?claim {subject_role} ?otherSubject FILTER (STR(?otherSubject) < STR(?subject)) }}
   FILTER NOT EXISTS {{ ?claim {object_role} ?otherObject FILTER (STR(?otherObject) < STR(?object)) }}
   OPTIONAL {{ ?claim kg:startDate ?startValue FILTER NOT EXISTS {{ ?claim kg:startDate ?earlier FILTER (STR(?earlier) < STR(?startValue)) }} }}

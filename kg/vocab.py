@@ -116,6 +116,12 @@ DEFAULT_CONTROL_THRESHOLD = 50
 
 #: The kinds of an affiliation; board seats and officers' posts are the ties the interlock rules read.
 AFFILIATION_KINDS = {"board_seat": KG.BoardSeat, "officer": KG.Officer, "employee": KG.Employee, "advisor": KG.Advisor}
+#: What the ``kind`` of a claim row names: an affiliation's kind, or a rivalry's (a feud is personal or legal).
+RIVALRY_KINDS = {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}
+CLAIM_KIND_NAMES = {iri: name for name, iri in {**AFFILIATION_KINDS, **RIVALRY_KINDS}.items()}
+FEUD_KINDS = frozenset({"personal", "legal"})
+#: The affiliations that place a person at the head of an organization: a board seat or an officer's role.
+DIRECTING_KINDS = frozenset({"board_seat", "officer"})
 
 
 #: The agent types of the model, in the order kg writes them (spreadsheets, legends).

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, XSD, BNode, Graph, Literal
 
-from kg.vocab import CLAIM_TYPES, STATUS_IRIS
+from kg.vocab import AFFILIATION_KINDS, CLAIM_TYPES, RIVALRY_KINDS, STATUS_IRIS
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.report import findings_document
 from kg.vocab import CLAIM, DATA, KG, SOURCE
@@ -63,6 +63,12 @@ def claims_graph(draw):
         for prop in (KG.startDate, KG.endDate):
             for value in draw(st.lists(a_date(), max_size=2)):
                 graph.add((node, prop, value))
+        # Kinds decide kgr:directs (board seat, officer) and kgr:competesWith (no feud): none, one or two.
+        kind_prop = {KG.Affiliation: KG.affiliationKind, KG.Rivalry: KG.rivalryKind}.get(cls)
+        if kind_prop is not None:
+            kinds = list(AFFILIATION_KINDS.values()) if cls == KG.Affiliation else list(RIVALRY_KINDS.values())
+            for kind in draw(st.lists(st.sampled_from(kinds), max_size=2, unique=True)):
+                graph.add((node, kind_prop, kind))
         for status in draw(st.lists(st.sampled_from(list(STATUS_IRIS.values())), max_size=3)):
             attestation = BNode()
             graph.add((node, KG.attestation, attestation))

@@ -155,7 +155,7 @@ RELATION_SHEET_HEADER = "subject,relation,object,start,end,status,source,amount,
     [
         ("cloud,subsidiary_of,fund,,,,,,,,,voting rights,", KG.Control,
          {KG.controller: DATA.fund, KG.controlledEntity: DATA.cloud, KG.controlBasis: KG.VotingRights}),
-        ("lab,competes_with,rival,,,,,,,,,Legal,", KG.Rivalry, {KG.partyA: DATA.lab, KG.rivalryKind: KG.LegalRivalry}),
+        ("lab,competes_with,rival,,,,,,,,,Market,", KG.Rivalry, {KG.partyA: DATA.lab, KG.rivalryKind: KG.MarketRivalry}),
         ("ann,feuds_with,lab,,,,,,,,,,", KG.Rivalry, {KG.partyB: DATA.lab, KG.rivalryKind: KG.PersonalRivalry}),
         ("ann,departed,lab,2023-06-30,,,,,,,,amicable,", KG.Departure,
          {KG.departureManner: KG.Amicable, KG.startDate: Literal("2023-06-30", datatype=XSD.date)}),
@@ -563,7 +563,7 @@ NUMBERS = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, a
 KINDS = {"founded": "ao", "controls": "ao", "subsidiary_of": "oa", "invests_in": "ao", "buys_compute_from": "oo",
          "competes_with": "aa", "feuds_with": "aa", "works_for": "po", "departed": "ao"}
 NATURE_VALUES = {"controls": ["", "shareholding", "other_influence"], "subsidiary_of": ["", "voting_rights"],
-                 "competes_with": ["", "market", "legal", "personal"], "departed": ["", "amicable", "acrimonious"]}
+                 "competes_with": ["", "market"], "feuds_with": ["", "personal", "legal"], "departed": ["", "amicable", "acrimonious"]}
 
 
 @st.composite

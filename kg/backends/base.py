@@ -58,9 +58,9 @@ class Backend:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def claim_rows(self, cls: URIRef, subject_role: URIRef, object_role: URIRef, *, pairs=None) -> list[tuple]:
-        """(claim, subject, object, start, end, status, stage, share) for every claim of ``cls``, one
-        row per combination of its values (an attestation's status, a stage, a share's lower bound:
-        its exact share, stake, minimum or exclusive minimum).
+        """(claim, subject, object, start, end, status, stage, share, kind) for every claim of ``cls``,
+        one row per combination of its values (an attestation's status, a stage, a share's lower
+        bound: its exact share, stake, minimum or exclusive minimum; an affiliation's or a rivalry's kind).
 
         ``pairs`` limits the rows to claims between those (subject, object) agents,
         with all their rows: a claim with two subjects (a SHACL violation) must
@@ -93,7 +93,7 @@ class Backend:
 
 
 _CLAIM_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
-SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share WHERE {{
+SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share ?kind WHERE {{
   {{ SELECT ?claim ?subject ?object WHERE {{ ?claim <{subject_role}> ?subject ; <{object_role}> ?object . }} }}
   ?claim a <{cls}> .
   OPTIONAL {{ ?claim kg:startDate ?start }}
@@ -101,6 +101,7 @@ SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share WHERE {{
   OPTIONAL {{ ?claim kg:attestation ?attestation . ?attestation kg:status ?status }}
   OPTIONAL {{ ?claim kg:stage ?stage }}
   OPTIONAL {{ VALUES ?shareProperty {{ kg:shareExact kg:stake kg:shareMinimum kg:shareExclusiveMinimum }} ?claim ?shareProperty ?share }}
+  OPTIONAL {{ ?claim kg:affiliationKind|kg:rivalryKind ?kind }}
 }}"""
 
 
@@ -108,7 +109,7 @@ SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share WHERE {{
 # VALUES block sits in a sub-select: Oxigraph joins it there first, and 10^2 times slower
 # when it sits beside the OPTIONALs.
 _CLAIMS_BETWEEN_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
-SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share WHERE {{
+SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share ?kind WHERE {{
   {{ SELECT DISTINCT ?claim WHERE {{ {values} ?claim <{subject_role}> ?pairSubject ; <{object_role}> ?pairObject . }} }}
   ?claim a <{cls}> ; <{subject_role}> ?subject ; <{object_role}> ?object .
   OPTIONAL {{ ?claim kg:startDate ?start }}
@@ -116,6 +117,7 @@ SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share WHERE {{
   OPTIONAL {{ ?claim kg:attestation ?attestation . ?attestation kg:status ?status }}
   OPTIONAL {{ ?claim kg:stage ?stage }}
   OPTIONAL {{ VALUES ?shareProperty {{ kg:shareExact kg:stake kg:shareMinimum kg:shareExclusiveMinimum }} ?claim ?shareProperty ?share }}
+  OPTIONAL {{ ?claim kg:affiliationKind|kg:rivalryKind ?kind }}
 }}"""
 
 
@@ -154,9 +156,9 @@ _LABELS_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?node ?label WHERE {{ {values} ?node rdfs:label ?label }}"""
 
 
-def claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages=(None,), shares=(None,)) -> list[tuple]:
+def claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages=(None,), shares=(None,), kinds=(None,)) -> list[tuple]:
     """A claim's rows as the claim query gives them: one per combination of its values."""
-    return [(claim, *values) for values in itertools.product(subjects, objects, starts, ends, statuses, stages, shares)]
+    return [(claim, *values) for values in itertools.product(subjects, objects, starts, ends, statuses, stages, shares, kinds)]
 
 
 def _any(iterator) -> bool:

@@ -45,7 +45,8 @@ class MemoryBackend(Backend):
             statuses = [status for att in graph.objects(claim, KG.attestation) for status in graph.objects(att, KG.status)] or [None]
             stages = list(graph.objects(claim, KG.stage)) or [None]
             shares = [share for prop in SHARE_FLOOR_PROPERTIES for share in graph.objects(claim, prop)] or [None]
-            rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages, shares)
+            kinds = [*graph.objects(claim, KG.affiliationKind), *graph.objects(claim, KG.rivalryKind)] or [None]
+            rows += claim_rows_of(claim, subjects, objects, starts, ends, statuses, stages, shares, kinds)
         return rows
 
     def identifier_rows(self) -> list[tuple]:

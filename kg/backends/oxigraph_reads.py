@@ -47,6 +47,7 @@ class IndexReads:
                     iri(solution["status"]) if isinstance(solution["status"], ox.NamedNode) else None,
                     iri(solution["stage"]) if isinstance(solution["stage"], ox.NamedNode) else None,
                     None if solution["share"] is None else solution["share"].value,
+                    iri(solution["kind"]) if isinstance(solution["kind"], ox.NamedNode) else None,
                 )
             )
         return rows
@@ -61,6 +62,7 @@ class IndexReads:
         rdf_type, start_date, end_date, attestation, status_of, stage_of = (
             ox.NamedNode(str(p)) for p in (RDF.type, KG.startDate, KG.endDate, KG.attestation, KG.status, KG.stage)
         )
+        kind_properties = [ox.NamedNode(str(p)) for p in (KG.affiliationKind, KG.rivalryKind)]
         share_properties = [ox.NamedNode(str(p)) for p in SHARE_FLOOR_PROPERTIES]
         cls, subject_role, object_role = (ox.NamedNode(str(p)) for p in (cls, subject_role, object_role))
         claims = set()  # a claim in two graphs, or found by two pairs, is read once
@@ -82,7 +84,10 @@ class IndexReads:
             ] or [None]
             stages = [iri(quad.object) for quad in pattern(claim, stage_of, None) if isinstance(quad.object, ox.NamedNode)] or [None]
             shares = [quad.object.value for prop in share_properties for quad in pattern(claim, prop, None)] or [None]
-            rows += claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses, stages, shares)
+            kinds = [
+                iri(quad.object) for prop in kind_properties for quad in pattern(claim, prop, None) if isinstance(quad.object, ox.NamedNode)
+            ] or [None]
+            rows += claim_rows_of(iri(claim), subjects, objects, starts, ends, statuses, stages, shares, kinds)
         return rows
 
     # Look-ups by node through the indexes: Oxigraph joins a large VALUES block slowly.

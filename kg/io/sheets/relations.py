@@ -214,7 +214,8 @@ class RelationChecker:
             return kind | {(nature.prop, Literal(text))}
         allowed = list(relation.natures or nature.terms)
         if word(text) not in allowed:
-            self.problems.add(row, "nature", f"unknown nature for {relation.name}; expected one of {', '.join(allowed)}")
+            feud = " (a personal or legal feud is feuds_with: the rules read market rivalries only)" if relation.name == "competes_with" else ""
+            self.problems.add(row, "nature", f"unknown nature for {relation.name}; expected one of {', '.join(allowed)}{feud}")
             return set()
         return {(nature.prop, nature.terms[word(text)])}
 

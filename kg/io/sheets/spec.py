@@ -104,7 +104,7 @@ RELATIONS: dict[str, Relation] = {
         Relation("invests_in", CLAIM_TYPES[KG.Investment]),
         Relation("owns", CLAIM_TYPES[KG.Ownership]),
         Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
-        Relation("competes_with", CLAIM_TYPES[KG.Rivalry]),
+        Relation("competes_with", CLAIM_TYPES[KG.Rivalry], natures=("market",)),  # a feud is feuds_with
         Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], natures=("personal", "legal"), default_nature="personal"),
         Relation("works_for", CLAIM_TYPES[KG.Affiliation]),
         Relation("board_member_of", CLAIM_TYPES[KG.Affiliation]),
