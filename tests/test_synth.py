@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from itertools import combinations
 
 import pytest
 from rdflib import RDF, RDFS
@@ -14,7 +12,7 @@ from kg.backends.oxigraph import OxigraphBackend
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.pack import load_rules
 from kg.dates import parse_as_of
-from kg.derive import ControlGraph, claim_states
+from kg.derive import claim_states
 from kg.entities import short_id
 from kg.io.load import load_graph
 from kg.identifiers import LEI, lei_check_digits_ok
@@ -23,13 +21,30 @@ from kg.synth import (
 )
 from kg.vocab import KG
 
+#: The rules of DESIGN section 4, all planted: six from before issue 16 and five it adds.
+ELEVEN_RULES = {
+    "competitor-controlled-supplier", "investor-supplier-overlap", "investor-controls-rival", "founder-defection",
+    "single-supplier-dependency", "investor-in-rivals", "customer-stake-in-supplier", "circular-financing",
+    "related-party-deal", "investor-supplies-rival", "interlocking-directorate",
+}
+
+
+def key_of(rule: str, entities: dict[str, str]) -> tuple[str, ...]:
+    """A finding's key: its key roles' entity ids (circular-financing's role d only for a cycle of four)."""
+    return tuple(entities[role] for role in PLANTERS[rule].key if role in entities)
+
+
+def found_entities(findings) -> dict[str, dict[tuple[str, ...], dict[str, str]]]:
+    """rule -> key -> role -> entity id, for every rule planted (none found: empty)."""
+    found = {rule: {} for rule in planted_rules()}
+    for finding in findings:
+        entities = {role: entity.id for role, entity in finding.entities.items()}
+        found.setdefault(finding.rule, {})[key_of(finding.rule, entities)] = entities
+    return found
+
 
 def found_keys(findings):
-    rules = {rule.id: rule for rule in load_rules()}
-    found = {rule: set() for rule in planted_rules()}
-    for finding in findings:
-        found[finding.rule].add(tuple(finding.entities[role].id for role in rules[finding.rule].key))
-    return found
+    return {rule: set(keys) for rule, keys in found_entities(findings).items()}
 
 
 def found_with(source, setting: Setting):
@@ -49,13 +64,27 @@ def found_in_memory(synthetic):
 
 def test_every_bundled_rule_has_a_planter():
     """Adding a bundled rule means adding its planter, so the benchmark and the backend tests cover it."""
+    assert set(PLANTERS) == ELEVEN_RULES
     assert sorted(PLANTERS) == sorted(rule.id for rule in load_rules())
 
 
+def test_each_planter_keys_findings_as_its_rule_does():
+    for rule in load_rules():
+        if rule.id in PLANTERS:
+            assert PLANTERS[rule.id].key == tuple(rule.key), rule.id
+
+
 def test_findings_are_exactly_the_planted_conflicts(synthetic, found_in_memory):
-    assert sorted(synthetic.planted) == sorted(rule.id for rule in load_rules())
+    assert set(synthetic.planted) == ELEVEN_RULES
     assert all(len(keys) >= 4 for keys in synthetic.planted.values())
     assert found_in_memory[DEFAULT_SETTING] == synthetic.planted
+
+
+def test_the_rules_report_the_entities_planted(synthetic):
+    """Where several agents or paths give one key, DESIGN section 4's tie-breaks pick the one reported
+    (fewest links, then IRIs; a cycle from its smallest group, its smallest edges): the planted ones."""
+    found = found_entities(find_conflicts(synthetic.graph, as_of=SYNTH_AS_OF))
+    assert found == {rule: {key: synthetic.reported[rule][key] for key in keys} for rule, keys in synthetic.planted.items()}
 
 
 def test_each_setting_gives_the_findings_planted_for_it(synthetic, found_in_memory):
@@ -76,8 +105,8 @@ def test_oxigraph_finds_what_was_planted_for_each_setting(synthetic):
 def test_every_form_is_planted_and_fires_only_where_it_says(synthetic, found_in_memory):
     """Each form appears, and each structure's finding is there under exactly its form's settings: the
     decoys (49.99, a 25-50 band, a maximum alone, a terminated deal) stay silent with the default options."""
-    assert {form for _, form, _ in synthetic.plants} == set(FORMS)
-    for rule, form, key in synthetic.plants:
+    assert {form for _, form, _, _ in synthetic.plants} == set(FORMS)
+    for rule, form, _, key in synthetic.plants:
         where = {setting for setting in SETTINGS if key in found_in_memory[setting][rule]}
         assert where == FORMS[form].fires, (rule, form, key)
     silent = {"just-under", "band-25-50", "maximum-only", "terminated"}
@@ -92,28 +121,32 @@ def test_the_same_shares_other_seeds_other_sizes():
             assert found_with(synthetic.graph, setting) == synthetic.findings[setting], (orgs, seed, setting)
 
 
-def interlocks_by_the_design(graph):
-    """DESIGN section 4's interlocking-directorate, read from the claims (no bundled rule reads it yet): a person
-    with board seats or officers' posts in force at two organizations that have a rivalry claim between them,
-    neither controlling the other; one finding per person and pair, org the smaller IRI."""
+def test_near_misses_make_no_finding_under_any_setting(synthetic, found_in_memory):
+    """Each rule's near misses (a feud for a rivalry, a tie to the rival that came first, an ended post, a
+    cycle of two or of five groups or inside one, ...) all appear and none is found."""
+    planted = {(rule, variant) for rule, variant, _ in synthetic.near_misses}
+    assert planted == {(rule, variant) for rule, planter in PLANTERS.items() for variant in planter.near}
+    for rule, variant, key in synthetic.near_misses:
+        assert all(key not in found_in_memory[setting][rule] for setting in SETTINGS), (rule, variant, key)
+
+
+def _payments(graph) -> set[tuple[str, str]]:
     states = claim_states(graph, as_of=parse_as_of(SYNTH_AS_OF), min_status="rumored")
-    control = ControlGraph(states)
-    posts = defaultdict(set)
-    for state in states:
-        if state.cls == KG.Affiliation and state.holds and graph.value(state.iri, KG.affiliationKind) in (KG.BoardSeat, KG.Officer):
-            posts[state.subject].add(state.object)
-    rivals = {frozenset((state.subject, state.object)) for state in states if state.cls == KG.Rivalry and state.holds}
-    found = set()
-    for person, orgs in posts.items():
-        for org, rival in combinations(sorted(orgs, key=str), 2):
-            if frozenset((org, rival)) in rivals and rival not in control.reachable(org) and org not in control.reachable(rival):
-                found.add((short_id(person), short_id(org), short_id(rival)))
-    return found
+    money = (KG.Investment, KG.Ownership, KG.ComputeContract)
+    return {(short_id(state.subject), short_id(state.object)) for state in states if state.holds and state.cls in money}
 
 
-def test_board_interlocks_are_exactly_those_planted(synthetic):
-    """Board seats and officers sit in the background too, never making an interlock; the planted ones
-    (kept apart from the rules' findings) are exactly what the rule of DESIGN section 4 would find."""
+def test_money_goes_round_three_and_four_groups_directly_and_through_a_control_link(synthetic):
+    """Circular financing is planted round 3 and 4 control groups; some cycles have each payee pay the next
+    group itself, others meet inside a group through a control link (the payee is not the next payer)."""
+    cycles = [synthetic.reported["circular-financing"][key] for key in synthetic.planted["circular-financing"]]
+    assert {len(cycle) for cycle in cycles} == {3, 4}
+    pays = _payments(synthetic.graph)
+    direct = [all((cycle[a], cycle[b]) in pays for a, b in zip(cycle, list(cycle)[1:] + list(cycle)[:1])) for cycle in cycles]
+    assert any(direct) and not all(direct)
+
+
+def test_people_in_the_background_hold_jobs_officers_posts_and_board_seats(synthetic):
     graph = synthetic.graph
     kinds = {graph.value(claim, KG.affiliationKind) for claim in graph.subjects(RDF.type, KG.Affiliation)}
     assert {KG.BoardSeat, KG.Officer, KG.Employee} <= kinds
@@ -121,7 +154,15 @@ def test_board_interlocks_are_exactly_those_planted(synthetic):
         claim for claim in graph.subjects(KG.affiliationKind, KG.BoardSeat) if short_id(graph.value(claim, KG.affiliate)).startswith("person-")
     ]
     assert background_seats
-    assert synthetic.interlocks and interlocks_by_the_design(graph) == synthetic.interlocks
+
+
+def test_every_variant_of_every_planter_is_planted(synthetic):
+    """Interlocks of two seats, a seat and an officer, two officers, at sister labs; defections to a founding,
+    a board seat, an officer's role; cycles of three and of four groups."""
+    firing = {(rule, variant) for rule, form, variant, _ in synthetic.plants if form in PLANTERS[rule].forms[0]}
+    assert firing == {
+        (rule, variant) for rule, planter in PLANTERS.items() for variant in planter.variants
+    }
 
 
 def test_same_seed_same_graph_other_seed_other_graph():
@@ -154,6 +195,20 @@ def test_synthetic_graph_conforms_to_the_shapes():
     assert report.conforms, report.violations[:3]
 
 
+def _document_findings(keys, entities) -> dict[str, dict[tuple[str, ...], dict[str, str]]]:
+    """planted.json's keys and entities of one setting: rule -> key -> role -> entity id."""
+    assert set(keys) == set(entities) == ELEVEN_RULES
+    return {rule: {tuple(key): found for key, found in zip(keys[rule], entities[rule], strict=True)} for rule in keys}
+
+
+def _document_settings(document) -> dict[Setting, dict]:
+    settings = {Setting(document["control_threshold"], document["min_stage"]): _document_findings(document["planted"], document["entities"])}
+    for other in document["other_settings"]:
+        settings[Setting(other["control_threshold"], other["min_stage"])] = _document_findings(other["findings"], other["entities"])
+    assert set(settings) == set(SETTINGS)
+    return settings
+
+
 def test_cli_writes_the_graph_and_the_planted_findings(invoke, tmp_path):
     out, planted = tmp_path / "synthetic.ttl", tmp_path / "planted.json"
     result = invoke("synth", "--orgs", "100", "--seed", "5", "-o", out, "--planted", planted)
@@ -161,14 +216,30 @@ def test_cli_writes_the_graph_and_the_planted_findings(invoke, tmp_path):
     document = json.loads(planted.read_text(encoding="utf-8"))
     assert (document["as_of"], document["control_threshold"], document["min_stage"]) == (SYNTH_AS_OF, 50, "proposed")
     graph = load_graph([out])
-    keys = {rule: {tuple(key) for key in keys} for rule, keys in document["planted"].items()}
-    assert found_keys(find_conflicts(graph, as_of=SYNTH_AS_OF)) == keys
-    assert len(document["other_settings"]) == len(SETTINGS) - 1
-    for other in document["other_settings"]:
-        setting = Setting(other["control_threshold"], other["min_stage"])
-        assert found_with(graph, setting) == {rule: {tuple(key) for key in keys} for rule, keys in other["findings"].items()}
-    interlocks = {tuple(key) for key in document["without_a_bundled_rule"]["interlocking-directorate"]}
-    assert interlocks and interlocks == interlocks_by_the_design(graph)
+    for setting, expected in _document_settings(document).items():
+        findings = find_conflicts(graph, as_of=SYNTH_AS_OF, control_threshold=setting.control_threshold, min_stage=setting.min_stage)
+        assert found_entities(findings) == expected, setting
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_planted_json_is_what_kg_conflicts_reports_for_all_eleven_rules(invoke, tmp_path, store):
+    """`kg conflicts --format json`, on rdflib and on Oxigraph, under each setting planted.json states:
+    exactly its findings, no more and no fewer, with the entities it says each rule reports."""
+    out, planted = tmp_path / "synthetic.nt", tmp_path / "planted.json"
+    assert invoke("synth", "--orgs", "220", "--seed", "16", "-o", out, "--planted", planted).exit_code == 0
+    settings = _document_settings(json.loads(planted.read_text(encoding="utf-8")))
+    assert all(keys for keys in settings[DEFAULT_SETTING].values())
+    for setting, expected in settings.items():
+        result = invoke(
+            "conflicts", "--data", out, "--store", store, "--as-of", SYNTH_AS_OF, "--format", "json",
+            "--control-threshold", setting.control_threshold, "--min-stage", setting.min_stage,
+        )
+        assert result.exit_code == 0, result.output
+        found = {rule: {} for rule in ELEVEN_RULES}
+        for finding in json.loads(result.stdout)["findings"]:
+            entities = {role: entity["id"] for role, entity in finding["entities"].items()}
+            found.setdefault(finding["rule"], {})[key_of(finding["rule"], entities)] = entities
+        assert found == expected, setting
 
 
 def test_ntriples_output_is_streamed_and_is_the_same_graph(tmp_path):

@@ -1,12 +1,37 @@
 """``kg synth``: fictional industry graphs of realistic shape with planted conflicts.
 
-The background is built so that no rule can fire on it (clouds and labs sit in
-separate control trees, funds control nothing and back at most one lab per
-market, every lab has two or more suppliers in force, people who leave found
-nothing, and nobody holds a board seat or an officer's post at two labs of one
-market). On top of it, a known number of small structures are planted, each
-making exactly one finding of one rule, or none. So a back-end that reports
-anything other than the planted findings is wrong, at any size.
+The background is built so that none of the rules of DESIGN section 4 can fire on it, by
+its structure rather than by luck. Its control groups are of four sorts, never joined:
+trees of holdings over clouds and chip makers (the supply side), separate trees of holdings
+over some labs, and funds and people, who control nothing and whom nothing controls. Money
+(every investment, ownership and compute contract) flows one way through three tiers:
+funds pay labs and the supply side, labs pay clouds, and the supply side pays no one; the
+only other money is a supply tree's majority ownerships, each paid by the holding that
+controls its payee (lab trees hold by control claims only). Hence:
+
+- ``circular-financing``: between two groups money only climbs the tiers (fund, lab,
+  supply), so it goes round no cycle, of 3, 4 or any number of groups;
+- ``related-party-deal``: money inside a tree is paid by a controller of its payee, and
+  money between trees joins agents no one agent controls;
+- ``customer-stake-in-supplier``: the customers are labs, and no lab or lab holding
+  invests in anything;
+- ``investor-supplies-rival``, ``investor-controls-rival``, ``investor-in-rivals``,
+  ``investor-supplier-overlap``: only labs have rivals, only in their market; labs'
+  investors are funds, which control nothing, sell no compute and back at most one lab
+  per market; supply holdings invest only in their own tree, where no one has a rival;
+- ``competitor-controlled-supplier``: no agent controls both a cloud and a lab;
+- ``interlocking-directorate``: only labs of one market compete, and nobody holds board
+  seats or officers' posts (in any mix) at two labs of one market;
+- ``founder-defection``: people who leave a lab then only work (as employees) elsewhere:
+  they found, control and direct nothing; founders stay;
+- ``single-supplier-dependency``: every lab has two or more suppliers in force.
+
+On top of it, a known number of small structures are planted (``kg.synth.plants``), each
+making exactly one finding of one rule under known settings, and near misses that make
+none. Each is made of agents of its own; it touches the background only by contracts from
+its labs to background clouds, which pay no one and have no rival, so it adds nothing to
+the background's findings nor they to its. So a back-end that reports anything other than
+the planted findings is wrong, at any size.
 
 A planted structure writes its control links in one *form* (``FORMS``): a control
 claim, or an ownership whose share reaches 50% (exactly 50, more than 50, 51 to 100,
@@ -14,8 +39,8 @@ an investment's stake, two hops of majorities), which fire; or a form that must 
 fire with the default options: a share just under 50 or a 25–50 band (both fire at a
 control threshold of 25), a maximum alone or a terminated deal (never), a proposed
 deal (fires until the minimum stage is agreed). So the findings are known for each of
-``SETTINGS``, and planted.json states them. Board interlocks are planted too, for a
-rule kg does not bundle yet (``interlocking-directorate``), and kept apart.
+``SETTINGS``, and planted.json states them, with the entities the rules report (the
+tie-breaks of DESIGN section 4 decide them where several would do).
 
 Dates are in 2015–2024 and contracts either stay open or ended before 2024,
 so the planted findings are the findings for any as-of date from 2025 on.
@@ -32,14 +57,11 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal
 
-from kg.conflicts.pack import load_rules
 from kg.errors import UsageError, arg
 from kg.export import export_graph
 from kg.io.atomic import atomic_output, write_atomically
-from kg.synth.plants import (
-    AGREED_ONLY, DEFAULT_SETTING, FORMS, INTERLOCKS, LOWER_THRESHOLD, NEAR_INTERLOCKS, PLANTERS, SETTINGS, Form, Setting,
-    plant_interlock,
-)
+from kg.synth.forms import AGREED_ONLY, DEFAULT_SETTING, FORMS, LOWER_THRESHOLD, NEAR_MISS_FORM, SETTINGS, Form, Setting
+from kg.synth.plants import PLANTERS
 from kg.synth.writer import OFFICER_TITLES, NTriplesSink, Writer, fictional_lei, minority, percent
 from kg.vocab import CLAIM, DATA, KG, SOURCE
 
@@ -59,10 +81,12 @@ class SyntheticGraph:
     planted: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     #: the same for each of SETTINGS (the default's is ``planted``)
     findings: dict[Setting, dict[str, set[tuple[str, ...]]]] = field(default_factory=dict)
-    #: (rule, form name, key) of every planted structure, those that fire nowhere included
-    plants: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
-    #: (person, org, rival) of the board interlocks planted, org the smaller IRI; no bundled rule reads them yet
-    interlocks: set[tuple[str, str, str]] = field(default_factory=set)
+    #: rule id -> key -> role -> entity id: what the rule reports for each planted structure (in any setting it fires in)
+    reported: dict[str, dict[tuple[str, ...], dict[str, str]]] = field(default_factory=dict)
+    #: (rule, form name, variant, key) of every planted structure, those that fire nowhere included
+    plants: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    #: (rule, variant, key) of every near miss planted: the key its rule would have, and never finds
+    near_misses: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
@@ -76,7 +100,6 @@ def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
     rng = random.Random(seed)
     w = Writer(rng, sink=sink)
     rules = planted_rules()
-
     # --- background -----------------------------------------------------------------------
     n_labs = max(4, orgs // 8)
     n_clouds = max(3, orgs // 16)
@@ -188,25 +211,35 @@ def generate(orgs: int, *, seed: int = 0, sink=None) -> SyntheticGraph:
     # --- planted conflicts -------------------------------------------------------------------
     synthetic = SyntheticGraph(graph=w.graph, findings={setting: {rule: set() for rule in rules} for setting in SETTINGS})
     synthetic.planted = synthetic.findings[DEFAULT_SETTING]
+    synthetic.reported = {rule: {} for rule in rules}
     per_rule = max(1, orgs // 100)
     for i in range(per_rule):
         # Each rule gets a structure that fires with the default options, and every other time one that
         # may not (a quarter of the graph would otherwise be planted); each rule starts its forms
-        # elsewhere in the cycle, so that all forms appear from a few hundred organizations on.
+        # elsewhere in the cycle, so that all forms appear from a few hundred organizations on. Its
+        # variants come in turn, and its near misses, every other time, are spread so that each appears at any size.
         for offset, rule in enumerate(rules):  # in PLANTERS' order: the same seed gives the same graph
             planter = PLANTERS[rule]
             firing, other = planter.forms
             names = [firing[(i + offset) % len(firing)]] + ([other[(i // 2 + offset) % len(other)]] if i % 2 == 0 else [])
-            for form in (FORMS[name] for name in names):
-                key = planter.plant(w, rng, f"{i}-{form.name}", form, clouds)
-                synthetic.plants.append((rule, form.name, key))
+            for n, form in enumerate(FORMS[name] for name in names):
+                variant = planter.variants[(i + n) % len(planter.variants)]
+                report = planter.plant(w, rng, f"{i}-{form.name}", form, clouds, variant)
+                key = planter.key_of(report)
+                synthetic.plants.append((rule, form.name, variant, key))
+                synthetic.reported[rule][key] = report
                 for setting in form.fires:
                     synthetic.findings[setting][rule].add(key)
-        synthetic.interlocks.add(plant_interlock(w, rng, f"{i}", INTERLOCKS[i % len(INTERLOCKS)]))
-        if i % 2 == 0:
-            near = NEAR_INTERLOCKS[i // 2 % len(NEAR_INTERLOCKS)]
-            plant_interlock(w, rng, f"{i}-{near}", near)
+            for variant in _near_misses(planter.near, i // 2, (per_rule + 1) // 2) if i % 2 == 0 else ():
+                synthetic.near_misses.append((rule, variant, planter.key_of(planter.plant(w, rng, f"{i}-{variant}", NEAR_MISS_FORM, clouds, variant))))
     return synthetic
+
+
+def _near_misses(near: tuple[str, ...], i: int, rounds: int) -> list[str]:
+    """The near misses of round ``i`` of ``rounds``: one each round, or all of them spread over the rounds when there are fewer."""
+    if rounds < len(near):
+        return [variant for j, variant in enumerate(near) if j % rounds == i]
+    return [near[i % len(near)]] if near else []
 
 
 def _chains(w: Writer, rng: random.Random, targets: list[str], holdings: list[str], *, owned: float) -> None:
@@ -227,29 +260,39 @@ def _chains(w: Writer, rng: random.Random, targets: list[str], holdings: list[st
 
 
 def planted_rules() -> list[str]:
-    """The ids of the bundled rules that ``generate`` plants findings of (those with a planter)."""
-    bundled = {rule.id for rule in load_rules()}
-    return [rule for rule in PLANTERS if rule in bundled]
+    """The ids of the rules ``generate`` plants findings of: every rule of the bundled pack (DESIGN
+    section 4), in the order they are planted."""
+    return list(PLANTERS)
 
 
 def _keys(findings: dict[str, set[tuple[str, ...]]]) -> dict[str, list[list[str]]]:
     return {rule: sorted(list(key) for key in keys) for rule, keys in findings.items()}
 
 
+def _entities(synthetic: SyntheticGraph, findings: dict[str, set[tuple[str, ...]]]) -> dict[str, list[dict[str, str]]]:
+    return {rule: [synthetic.reported[rule][key] for key in sorted(keys)] for rule, keys in findings.items()}
+
+
 def planted_document(synthetic: SyntheticGraph) -> dict:
-    """What planted.json holds: the findings with the default options, with each other setting, and
-    the interlocks planted for a rule kg does not bundle yet (under a key of their own)."""
+    """What planted.json holds: the findings with the default options and with each other setting, each
+    rule's as a list of keys (its key roles' entity ids, in the rule's order) and, in the same order, the
+    entities the rule reports (role -> entity id)."""
     return {
         "as_of": SYNTH_AS_OF,
         "control_threshold": DEFAULT_SETTING.control_threshold,
         "min_stage": DEFAULT_SETTING.min_stage,
         "planted": _keys(synthetic.planted),
+        "entities": _entities(synthetic, synthetic.planted),
         "other_settings": [
-            {"control_threshold": setting.control_threshold, "min_stage": setting.min_stage, "findings": _keys(synthetic.findings[setting])}
+            {
+                "control_threshold": setting.control_threshold,
+                "min_stage": setting.min_stage,
+                "findings": _keys(synthetic.findings[setting]),
+                "entities": _entities(synthetic, synthetic.findings[setting]),
+            }
             for setting in SETTINGS
             if setting != DEFAULT_SETTING
         ],
-        "without_a_bundled_rule": {"interlocking-directorate": sorted(list(key) for key in synthetic.interlocks)},
     }
 
 
