@@ -165,12 +165,13 @@ def synth(orgs, seed, output, planted_path):
     """Write a fictional industry graph with a known number of planted conflicts.
 
     The background can fire no rule; each planted structure makes exactly one
-    finding, or none, valid for any --as-of from 2025 on. Control is planted as
-    control claims and as ownerships at or above 50% (and chains of them), beside
-    decoys that must stay silent: 49.99%, a 25-50% band, a maximum alone, a
-    terminated deal. The planted file gives the findings with the default options,
-    with --control-threshold 25 and with --min-stage agreed. About 31 triples per
-    organization.
+    finding of one rule, or none (near misses), valid for any --as-of from 2025 on;
+    every bundled rule is planted. Control is planted as control claims and as
+    ownerships at or above 50% (and chains of them), beside decoys that must stay
+    silent: 49.99%, a 25-50% band, a maximum alone, a terminated deal. The planted
+    file gives the findings and the entities each rule reports for them, under the
+    default options, under --control-threshold 25 and under --min-stage agreed.
+    About 38 triples per organization.
 
     \b
     Example:
