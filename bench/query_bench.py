@@ -3,7 +3,7 @@
 Run with ``make bench`` (not part of the tests). In the default configuration
 (``--store memory``: the data in rdflib, a query answered by Oxigraph's engine
 on a copy) and on Oxigraph in memory, on the bundled example and on synthetic
-graphs (``kg synth``, 320 organizations: about 10^4 triples), it prints:
+graphs (``kg synth``, 280 organizations: about 10^4 triples), it prints:
 
 - the load time (parsing the inputs and the ontology, once per run of ``kg query``);
 - each query's time: ``Backend.run`` from the query text to rows, the copy
@@ -15,7 +15,7 @@ graphs (``kg synth``, 320 organizations: about 10^4 triples), it prints:
 
 The goal (issue 14, item 9): no query over a second in the default configuration.
 
-    python bench/query_bench.py [--orgs 320] [--rdflib-cap 60]
+    python bench/query_bench.py [--orgs 280] [--rdflib-cap 60]
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def bench(label: str, inputs: list[str], rdflib_cap: float) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=320, help="organizations of the synthetic graph (320: ~10^4 triples)")
+    parser.add_argument("--orgs", type=int, default=280, help="organizations of the synthetic graph (280: ~10^4 triples)")
     parser.add_argument("--rdflib-cap", type=float, default=60.0, help="seconds after which rdflib's engine is stopped")
     args = parser.parse_args()
     from kg.synth import write_synthetic
