@@ -7,8 +7,11 @@ stricter copy of a bundled one, which replaces it.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
+from conftest import REPO
 from graph_builder import GraphBuilder
 
 from kg.conflicts.check import check_pack
@@ -328,3 +331,25 @@ def test_check_needs_a_folder(invoke):
     result = invoke("rules", "check")
     assert result.exit_code == 2 and "Missing argument 'DIR...'" in result.stderr
 
+
+# --- the README's walk-through is what kg prints --------------------------------------------------
+
+
+def test_the_readme_walk_through_prints_what_the_readme_shows(invoke, tmp_path, monkeypatch):
+    """Write the files the section shows, run each `$ kg ...` it shows, and compare the output, line for line."""
+    text = (REPO / "README.md").read_text("utf-8")
+    section = text[text.index("## Writing your own rule") :]
+    section = section[: section.index("\n## ", 1)]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "100")
+    files = re.findall(r"^`([\w./-]+)`:\n\n```\w*\n(.*?)```", section, re.S | re.M)
+    assert [name for name, _ in files] == ["my-sheet/entities.csv", "my-sheet/relations.csv", "my-rules/shared-controller-suppliers.rq"]
+    for name, content in files:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    runs = re.findall(r"```text\n\$ kg ([^\n]*)\n(.*?)```", section, re.S)
+    assert [shlex.split(command)[0] for command, _ in runs] == ["rules", "rules", "conflicts"]
+    for command, shown in runs:
+        result = invoke(*shlex.split(command))
+        assert result.exit_code == 0, result.output
+        assert result.output.rstrip() == shown.rstrip(), command
