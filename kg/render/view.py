@@ -23,6 +23,7 @@ from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION, KG
 
 if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
+    from kg.conflicts.pack import Rule
 
 #: Agents drawn at most, unless the caller asks for more (keeps a browser responsive).
 DEFAULT_MAX_NODES = 2000
@@ -75,6 +76,7 @@ def build_view(
     min_status: str = "rumored",
     min_stage: str = "proposed",
     control_threshold=50,
+    pack: Sequence["Rule"] | None = None,
 ) -> View:
     if depth < 0:
         raise UsageError(f"{arg('depth')} must be 0 or more, not {depth}")
@@ -91,7 +93,9 @@ def build_view(
         view.findings = list(findings)
     elif conflicts:
         view.findings = list(
-            find_conflicts(graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+            find_conflicts(
+                graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=pack
+            )
         )
     if conflicts and (as_of is not None or min_status != "rumored"):
         when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
