@@ -186,7 +186,7 @@ def test_analyze_finds_brokers_on_the_user_rules_evidence(invoke, pack, market, 
 def test_rules_lists_the_bundled_pack_with_key_roles_marked(invoke):
     result = invoke("rules")
     assert result.exit_code == 0, result.output
-    rows = [line.split() for line in result.stdout.splitlines()[2:8]]
+    rows = [line.split() for line in result.stdout.splitlines()[2:13]]
     assert rows[0] == ["competitor-controlled-supplier", "high", "customer*", "supplier*", "controller", "rival*", "bundled"]
     assert rows[-1] == ["single-supplier-dependency", "low", "customer*", "supplier*", "bundled"]
     assert result.stdout.rstrip().endswith("* a key role: one finding per distinct set of key roles' entities.")
@@ -199,7 +199,7 @@ def test_rules_with_a_pack_shows_each_rule_s_origin_and_warns_of_the_replacement
     assert rows["shared-controller-suppliers"] == ["shared-controller-suppliers", "medium", "customer*", "supplier*", "other*", "controller", str(pack)]
     assert rows["single-supplier-dependency"] == ["single-supplier-dependency", "medium", "customer*", "supplier*", str(pack)]
     assert rows["founder-defection"][-1] == "bundled"
-    assert len(rows) == 7  # six bundled rules, one replaced, and one new
+    assert len(rows) == 12  # eleven bundled rules, one replaced, and one new
     assert result.stderr == (
         f"Warning: {pack / 'single-supplier-dependency.rq'}: rule 'single-supplier-dependency' replaces the bundled rule of that id\n"
     )
@@ -298,9 +298,13 @@ def test_check_refuses_to_run_a_rule_that_reaches_beyond_the_graph(invoke, tmp_p
     path.write_text(SINGLE_SUPPLIER.replace("#+ id: single-supplier-dependency", "#+ id: remote").replace(
         "?customer kgr:buysComputeFrom ?someSupplier .", "SERVICE <http://127.0.0.1:9/sparql> { ?customer kgr:buysComputeFrom ?someSupplier }"),
         encoding="utf-8")
+    line = next(n for n, text in enumerate(path.read_text("utf-8").splitlines(), 1) if "SERVICE" in text)
+    message = f"Error: {path}:{line}: a rule reads the kgr: edges kg derives; SERVICE would reach beyond them, so the rule is refused\n"
     result = invoke("rules", "check", folder)
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {path}: the rule reads beyond the graph kg derives (SERVICE or FROM), so it is not run: a rule reads the kgr: edges only\n"
+    assert result.stderr == message
+    result = invoke("conflicts", "--rules", folder)  # refused when the pack loads: nothing is run, nothing reached
+    assert result.exit_code == 2 and result.stderr == message
 
 
 def test_check_names_two_files_of_one_id_across_folders_and_a_missing_folder(invoke, pack, tmp_path):

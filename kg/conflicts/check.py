@@ -19,8 +19,7 @@ from rdflib import Graph
 from kg.backends.oxigraph import OxigraphBackend
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.pack import Rule, load_rules, read_rule
-from kg.errors import InputError, QueryError, RuleError
-from kg.sparql import prepare
+from kg.errors import InputError, RuleError
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,8 @@ def check_pack(rule_dirs: Iterable[str | Path]) -> list[RuleCheck]:
     """A verdict for every rule file of the folders ``rule_dirs``, in the order the folders and files sort.
 
     A file is sound when its header passes the pack loader's checks, no other
-    file of these folders has its id, it reads nothing beyond the graph kg
-    derives (no SERVICE, no FROM), and it runs on an empty graph on both rdflib
+    file of these folders has its id (the loader refuses SERVICE and FROM),
+    and it runs on an empty graph on both rdflib
     and Oxigraph. A sound rule with a bundled rule's id is marked
     ``replaces_bundled``. Nothing is raised for a broken file: each verdict
     holds its error.
@@ -77,12 +76,6 @@ def check_pack(rule_dirs: Iterable[str | Path]) -> list[RuleCheck]:
 
 def _run_once(rule: Rule) -> RuleError | None:
     """The first engine's complaint about ``rule`` on an empty graph, or None when both run it."""
-    if _reaches_beyond_the_graph(rule):
-        return RuleError(
-            str(rule.path),
-            None,
-            "the rule reads beyond the graph kg derives (SERVICE or FROM), so it is not run: a rule reads the kgr: edges only",
-        )
     for engine, empty in (("rdflib", Graph), ("Oxigraph", lambda: OxigraphBackend(include_ontology=False))):
         try:
             find_conflicts(empty(), pack=[rule])
@@ -92,20 +85,3 @@ def _run_once(rule: Rule) -> RuleError | None:
             reason = " ".join(str(exc).split())[:160]
             return RuleError(str(rule.path), None, f"{engine} cannot run this rule: {reason}")
     return None
-
-
-def _reaches_beyond_the_graph(rule: Rule) -> bool:
-    """True when the rule holds SERVICE (the network) or FROM (graphs rdflib would fetch).
-
-    ``prepare`` refuses both, and only those, beyond what it lets through when
-    allowed; a query rdflib cannot parse at all is left for the run to report.
-    """
-    try:
-        prepare(rule.query, allow_service=True, allow_dataset=True)
-    except QueryError:
-        return False
-    try:
-        prepare(rule.query)
-    except QueryError:
-        return True
-    return False

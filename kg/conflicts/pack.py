@@ -50,6 +50,14 @@ _CLAIM_SPEC = re.compile(r"([A-Za-z]+)(?:\[([^\]]*)\])?\(\s*([A-Za-z_]\w*)\s*,\s
 _CHAIN_SPEC = re.compile(r"([A-Za-z_]\w*)>([A-Za-z_]\w*)")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _OXIGRAPH_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+#: SERVICE or FROM as keywords (not ?service, ex:from or part of a word), once comments, IRIs and strings are blanked.
+_BEYOND_THE_GRAPH = re.compile(r"(?<![?$:\w])(SERVICE|FROM)(?![\w:])", re.I)
+_NOT_CODE = re.compile(r'#[^\n]*|<[^<>\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+
+
+def _code_only(text: str) -> str:
+    """The query with comments, IRIs and strings blanked (same length, same lines), to look for keywords."""
+    return _NOT_CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -284,8 +292,14 @@ class _Checker:
         """The variables the query selects; a syntax error names its line in the file.
 
         Oxigraph's parser checks the query: strict SPARQL 1.1, and quick enough to
-        check every rule each time a pack loads.
+        check every rule each time a pack loads. A rule reads the graph kg derives
+        and nothing else: SERVICE (the network) and FROM (other graphs) are refused
+        before Oxigraph sees the query, since its check runs the query.
         """
+        beyond = _BEYOND_THE_GRAPH.search(_code_only(self.text))
+        if beyond is not None:
+            line = self.text.count("\n", 0, beyond.start()) + 1
+            self.fail(line, f"a rule reads the kgr: edges kg derives; {beyond.group(1).upper()} would reach beyond them, so the rule is refused")
         try:
             solutions = pyoxigraph.Store().query(self.text)
         except SyntaxError as exc:
