@@ -45,6 +45,8 @@ _API = {
     "load_pack": "kg.conflicts.pack",
     "load_rules": "kg.conflicts.pack",
     "Rule": "kg.conflicts.pack",
+    "check_pack": "kg.conflicts.check",
+    "RuleCheck": "kg.conflicts.check",
     "Finding": "kg.conflicts.model",
     "Evidence": "kg.conflicts.model",
     "EntityRef": "kg.conflicts.model",
@@ -134,6 +136,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.backends.memory import MemoryBackend
     from kg.backends.open import open_backend
     from kg.backends.oxigraph import OxigraphBackend
+    from kg.conflicts.check import RuleCheck, check_pack
     from kg.conflicts.engine import find_conflicts
     from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
     from kg.conflicts.pack import Rule, load_pack, load_rules

@@ -318,14 +318,27 @@ DERIVED_EDGES = (
 SYMMETRIC_EDGES = frozenset({KGR.competesWith})
 
 
+#: The kind names each ``DerivedEdge.kinds`` asks for.
+EDGE_KINDS = {"": frozenset(), "directing": DIRECTING_KINDS, "market": frozenset({"market"})}
+
+
 def kind_ok(kinds: str, state_kinds: frozenset) -> bool:
     """Whether a claim of these kinds makes an edge that asks for ``kinds``: a board seat or officer's
     role for "directing"; for "market", a rivalry that is not a feud (no kind given, or market)."""
-    if kinds == "directing":
-        return bool(state_kinds & DIRECTING_KINDS)
-    if kinds == "market":
-        return not (state_kinds & FEUD_KINDS) or "market" in state_kinds
-    return True
+    return kinds_match(EDGE_KINDS[kinds], state_kinds)
+
+
+def kinds_match(wanted: frozenset, state_kinds: frozenset) -> bool:
+    """Whether a claim of kinds ``state_kinds`` is of one of the ``wanted`` kinds (any, when none is wanted).
+
+    A rivalry with no kind is a market rivalry, and one that is both a feud and a market rivalry is
+    one too; evidence specs (``Affiliation[board_seat,officer](a,b)``) match claims the same way.
+    """
+    if not wanted:
+        return True
+    if "market" in wanted and (not (state_kinds & FEUD_KINDS) or "market" in state_kinds):
+        return True
+    return bool(state_kinds & wanted)
 
 
 def derive_facts(states: list[ClaimState], control: ControlGraph) -> list[tuple[URIRef, URIRef, URIRef]]:

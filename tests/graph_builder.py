@@ -7,7 +7,7 @@ from itertools import count
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
-from kg.vocab import CLAIM_TYPES, SHARE_PROPERTIES, STAGE_IRIS, STATUS_IRIS
+from kg.vocab import AFFILIATION_KINDS, CLAIM_TYPES, RIVALRY_KINDS, SHARE_PROPERTIES, STAGE_IRIS, STATUS_IRIS
 from kg.vocab import CLAIM, DATA, KG, SOURCE, bind_prefixes
 
 _DATATYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
@@ -30,9 +30,10 @@ class GraphBuilder:
         return node
 
     def claim(
-        self, cls: URIRef, subject: str, obj: str, *, status="reported", start=None, end=None, claim_id=None, stage=None, share=None
+        self, cls: URIRef, subject: str, obj: str, *, status="reported", start=None, end=None, claim_id=None, stage=None, share=None, kind=None
     ) -> URIRef:
-        """``stage``: a DealStage name ("proposed"); ``share``: BODS keys to percentages ({"minimum": 25, "maximum": 50})."""
+        """``stage``: a DealStage name ("proposed"); ``share``: BODS keys to percentages ({"minimum": 25, "maximum": 50});
+        ``kind``: an affiliation's ("board_seat") or a rivalry's ("legal") kind."""
         claim_type = CLAIM_TYPES[cls]
         node = CLAIM[claim_id or f"c{next(self._ids)}"]
         self.graph.add((node, RDF.type, cls))
@@ -46,6 +47,9 @@ class GraphBuilder:
                 self.graph.add((node, prop, Literal(value, datatype=_DATATYPES[len(value)])))
         if stage is not None:
             self.graph.add((node, KG.stage, STAGE_IRIS[stage]))
+        if kind is not None:
+            kinds = AFFILIATION_KINDS if cls == KG.Affiliation else RIVALRY_KINDS
+            self.graph.add((node, KG.affiliationKind if cls == KG.Affiliation else KG.rivalryKind, kinds[kind]))
         for key, value in (share or {}).items():
             self.graph.add((node, SHARE_PROPERTIES[key], Literal(Decimal(str(value)))))
         for one_status in [status] if isinstance(status, str) else status:

@@ -107,6 +107,18 @@ BROKEN = [
     ("no explanation", BUNDLED / "single-supplier-dependency.rq",
      [("#+ explain: {customer} has a single compute supplier in force: {supplier}.\n", "")], "#+ id:", "the header lacks 'explain'"),
     ("SPARQL syntax error", CCS, [("FILTER (?rival != ?customer", "FILTER (?rival != ?customer))")], "FILTER (?rival != ?customer)", "SPARQL syntax error"),
+    # Rule pack 2.0's header: kinds in evidence specs, the order of two ties, cycle rules.
+    ("unknown kind", BUNDLED / "interlocking-directorate.rq", [("Affiliation[board_seat,officer](person,org)", "Affiliation[board,officer](person,org)")],
+     "#+ evidence:", "unknown kind 'board' in 'Affiliation[board,officer](person,org)'; expected one of board_seat, officer, employee, advisor"),
+    ("kind on a type without kinds", CCS, [("ComputeContract(customer,supplier)", "ComputeContract[market](customer,supplier)")],
+     "#+ evidence:", "expected no kind for this claim type"),
+    ("sequence out of range", BUNDLED / "founder-defection.rq", [("#+ sequence: 1 3", "#+ sequence: 1 7")], "#+ sequence:",
+     "sequence '1 7' is not two different evidence slots between 1 and 4"),
+    ("cycle lengths", BUNDLED / "circular-financing.rq", [("#+ cycles: 3 4", "#+ cycles: 2 4")], "#+ cycles:", "cycle lengths run from 3 to 5"),
+    ("cycle roles", BUNDLED / "circular-financing.rq", [("#+ roles: a b c d", "#+ roles: a b c")], "#+ roles:",
+     "a cycle rule has one role per payer of its longest cycle (4), not 3"),
+    ("cycle query", BUNDLED / "circular-financing.rq", [("SELECT DISTINCT ?payer ?payee", "SELECT DISTINCT ?payer ?receiver"),
+     ("kgr:pays ?payee", "kgr:pays ?receiver"), ("?payer != ?payee", "?payer != ?receiver")], "#+ cycles:", "selects the money edges as ?payer ?payee"),
 ]
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
+from conftest import REPO
+
 from kg.io.load import load_graph
 from kg.synth import hub_graph as synthetic_graph
 from kg.vocab import CLAIM, DATA, KG
@@ -109,6 +111,24 @@ def test_claims_are_labelled_edges_with_dates_amount_status_and_sources():
     rivalry = edges["claim/rival-competes-with-img"]
     assert rivalry["label"] == "competes with" and rivalry["arrows"] == "" and rivalry["dashes"] is True
     assert "capacity (MW): 250" in edges["claim/img-buys-from-script"]["title"]
+
+
+def test_the_legend_names_the_rules_found_and_feuds_and_board_seats_are_drawn_apart():
+    from kg.render.viz import render_html
+
+    sheet = load_graph([REPO / "data" / "example-sheet"])  # fictional
+    html = render_html(sheet, as_of="2025-06-30")
+    rules = {rule[0]: rule for rule in embedded(html, "kg")["rules"]}
+    assert rules["interlocking-directorate"] == ["interlocking-directorate", "high", "One person directs two competitors", 1]
+    assert rules["circular-financing"][1:] == ["medium", "Money goes round in a circle", 1]
+    assert list(rules)[0] in ("competitor-controlled-supplier", "interlocking-directorate")  # most severe first
+    edges = {edge["id"]: edge for edge in embedded(html, "edges")}
+    feud = next(edge for edge in edges.values() if edge["label"] == "feuds with")
+    assert feud["dashes"] == [2, 6] and feud["arrows"] == ""
+    assert next(edge for edge in edges.values() if edge["label"] == "competes with")["dashes"] is True
+    board = next(edge for edge in edges.values() if edge["from"] == "zoe-quill" and edge["to"] == "vega-ai")
+    assert board["label"] == "sits on the board of"
+    assert next(edge for edge in edges.values() if edge["from"] == "zoe-quill" and edge["to"] == "kestrel-chips")["label"] == "is an officer of"
 
 
 def test_the_spacex_musk_xai_conflict_is_marked_and_listed(bundled_graph):
@@ -398,6 +418,9 @@ def test_bundled_graph_renders_offline_with_the_conflict_visible(tmp_path, brows
     print(f"screenshot with finding #1 focused: {shot}")
     page.click("#kg-show-all")
     assert page.evaluate("() => kgNetwork.getSelectedNodes()") == []
+    legend = page.locator("#kg-legend").inner_text()
+    assert "competitor-controlled-supplier (high): Compute bought from a rival's controller · 1 finding(s)" in legend
+    assert "feuds with (personal or legal: no rivalry for the rules)" in legend
     watch.assert_clean()
 
 

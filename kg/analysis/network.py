@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
     from kg.conflicts.model import Finding
+    from kg.conflicts.pack import Rule
 
 #: Edge attributes read from the claim node when present (GraphML/GEXF get "" when absent).
 QUALITIES = {"capacity_mw": KG.capacityMW, "value": KG.contractValue, "amount": KG.amount, "currency": KG.currency, "stake": KG.stake}
@@ -397,6 +398,7 @@ def analyze(
     path: tuple[str, str] | None = None,
     top: int | None = 10,
     findings: Sequence["Finding"] | None = None,
+    pack: Sequence["Rule"] | None = None,
 ) -> NetworkReport:
     """Everything ``kg analyze`` prints, for one reading of the claims (as-of date, minimum
     status and stage, control threshold: as the conflict rules read them).
@@ -404,13 +406,14 @@ def analyze(
     ``path`` names two entities (id, prefix:name, IRI or exact label) to join by
     control, ownership and investment claims; ``top`` limits the controller and
     broker lists; ``findings`` reuses findings the caller already computed for
-    the same reading.
+    the same reading, else the rules of ``pack`` run (default: the bundled pack;
+    ``load_pack`` adds a user's folders).
     """
     reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     ends = tuple(str(resolve_entity(graph, ref)) for ref in path) if path else None
     network = agent_graph(graph, **vars(reading))
     if findings is None:
-        findings = find_conflicts(graph, **vars(reading))
+        findings = find_conflicts(graph, **vars(reading), pack=pack)
     controllers = key_controllers(network)
     brokers = conflict_brokers(network, findings)
     steps = control_money_path(network, *ends) if ends else None

@@ -112,6 +112,40 @@ def claim_options(command):
     )(command)
 
 
+_PACK = "kg.rule_pack"
+
+
+def _load_pack(ctx: click.Context, param: click.Parameter, rule_dirs):
+    """Read the pack as soon as --rules is parsed, so that ``--rules DIR --help`` can list its rules too."""
+    from kg.conflicts.pack import load_pack
+
+    ctx.meta[_PACK] = load_pack(rule_dirs)
+    return rule_dirs
+
+
+def rules_option(command):
+    """--rules DIR (repeatable): a user's folder of rule files joins the bundled pack, for every command that runs it."""
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        is_eager=True,
+        callback=_load_pack,
+        metavar="DIR",
+        help="Add the rules (.rq files) of this folder to the bundled pack (repeatable); a rule with a bundled rule's id "
+        "replaces it.",
+    )(command)
+
+
+def rule_pack(ctx: click.Context | None = None):
+    """The rules in force: the bundled pack and the folders --rules named (the bundled pack alone before parsing)."""
+    from kg.conflicts.pack import load_pack
+
+    ctx = ctx or click.get_current_context()
+    return ctx.meta.get(_PACK) or load_pack()
+
+
 def format_option(*choices: str, default: str = "table"):
     return click.option(
         "--format", "output_format", type=click.Choice(choices), default=default, show_default=True, help="Output format."
@@ -149,8 +183,10 @@ def graph_from_options(data, *, include_ontology: bool = True):
     return open_from_options(data, include_ontology=include_ontology).to_graph()
 
 
-def load_with_findings(data, *, as_of, min_status, min_stage="proposed", control_threshold=50, conflicts: bool = True):
-    """An rdflib graph for a stage that needs one, and the conflict findings when it needs them.
+def load_with_findings(
+    data, *, as_of, min_status, min_stage="proposed", control_threshold=50, conflicts: bool = True, pack=None
+):
+    """An rdflib graph for a stage that needs one, and the conflict findings of ``pack`` when it needs them.
 
     On Oxigraph and endpoints the rule pack runs in the store, many times faster
     than on the rdflib copy (bench/results.md); None lets the
@@ -162,7 +198,7 @@ def load_with_findings(data, *, as_of, min_status, min_stage="proposed", control
     findings = None
     if conflicts and backend.name != "memory":
         findings = find_conflicts(
-            backend, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold
+            backend, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=pack
         )
     return backend.to_graph(), findings
 

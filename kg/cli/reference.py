@@ -14,12 +14,19 @@ def cli_reference() -> str:
     ctx = click.Context(cli, info_name="kg", max_content_width=100, terminal_width=100, help_option_names=["-h", "--help"])
     parts.append("```text\n$ kg --help\n" + cli.get_help(ctx).rstrip() + "\n```")
     for name in sorted(cli.commands):
-        command = cli.commands[name]
-        sub = click.Context(
-            command, info_name=name, parent=ctx, max_content_width=100, terminal_width=100, help_option_names=["-h", "--help"]
-        )
-        parts.append(f"### kg {name}\n\n```text\n$ kg {name} --help\n" + command.get_help(sub).rstrip() + "\n```")
+        parts += _command_help(cli.commands[name], name, ctx)
     return "\n\n".join(parts)
+
+
+def _command_help(command: click.Command, name: str, parent: click.Context) -> list[str]:
+    """The help of ``kg NAME``, then of each of its subcommands (``kg rules check``)."""
+    ctx = click.Context(
+        command, info_name=name.split()[-1], parent=parent, max_content_width=100, terminal_width=100, help_option_names=["-h", "--help"]
+    )
+    parts = [f"### kg {name}\n\n```text\n$ kg {name} --help\n" + command.get_help(ctx).rstrip() + "\n```"]
+    for sub in sorted(getattr(command, "commands", {})):
+        parts += _command_help(command.commands[sub], f"{name} {sub}", ctx)
+    return parts
 
 
 def rule_table() -> str:

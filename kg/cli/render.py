@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import as_of_options, data_option, format_option, load_with_findings
+from kg.cli.options import as_of_options, data_option, format_option, load_with_findings, rule_pack, rules_option
 
 
 @click.command()
@@ -22,9 +22,10 @@ from kg.cli.options import as_of_options, data_option, format_option, load_with_
 )
 @click.option("--collapse-hubs", type=click.IntRange(min=1), metavar="N", help="Fold the leaves of agents with more than N of them into one node.")
 @click.option("--no-conflicts", is_flag=True, help="Do not run the conflict rules or highlight their findings.")
+@rules_option
 @as_of_options
 @data_option
-def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min_status, min_stage, control_threshold, data):
+def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, rule_dirs, as_of, min_status, min_stage, control_threshold, data):
     """Write the graph as one interactive HTML page that works offline.
 
     Agents are nodes (shape and colour by kind), claims are labelled edges with
@@ -37,10 +38,11 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
     Example:
         kg viz -o graph.html
         kg viz -o spacex.html --focus spacex --depth 1
+        kg viz -o mine.html --rules my-rules/
     """
     from kg.render.viz import write_html
 
-    reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+    reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=rule_pack())
     graph, findings = load_with_findings(data, **reading, conflicts=not no_conflicts)
     summary = write_html(
         graph,
@@ -62,9 +64,10 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, as_of, min
 @as_of_options
 @click.option("--path", "path", nargs=2, metavar="FROM TO", help="Also show the shortest chain of control and investment claims joining two entities.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows of the controller and broker lists.")
+@rules_option
 @format_option("table", "json")
 @data_option
-def analyze(as_of, min_status, min_stage, control_threshold, path, top, output_format, data):
+def analyze(as_of, min_status, min_stage, control_threshold, path, top, rule_dirs, output_format, data):
     """Network metrics: supply concentration, key controllers, conflict brokers.
 
     Per AI lab: its active compute suppliers and the Herfindahl-Hirschman index
@@ -72,8 +75,9 @@ def analyze(as_of, min_status, min_stage, control_threshold, path, top, output_f
     else over contract value when every contract gives one in one currency, else
     each supplier the same; several contracts with one supplier are one
     supplier). Controllers: who reaches the most suppliers through control
-    chains. Brokers: betweenness on the conflict findings'
-    evidence. "Active" means what it means to `kg conflicts`.
+    chains. Brokers: betweenness on the evidence of the conflict findings
+    (of the bundled rules and any --rules DIR). "Active" means what it means
+    to `kg conflicts`.
 
     \b
     Example:
@@ -85,8 +89,8 @@ def analyze(as_of, min_status, min_stage, control_threshold, path, top, output_f
     from kg.analysis.network import format_report
 
     reading = dict(as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
-    graph, findings = load_with_findings(data, **reading)
-    report = analyze_network(graph, **reading, path=path or None, top=top, findings=findings)
+    graph, findings = load_with_findings(data, **reading, pack=rule_pack())
+    report = analyze_network(graph, **reading, path=path or None, top=top, findings=findings, pack=rule_pack())
     click.echo(format_report(report, output_format))
 
 

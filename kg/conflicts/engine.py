@@ -20,14 +20,17 @@ from rdflib import RDF
 from kg.backends.open import as_backend
 from kg.conflicts.explain import explain
 from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
-from kg.conflicts.pack import SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
+from kg.conflicts.cycles import ControlGroups, cycle_rows
+from kg.conflicts.pack import MONEY_CLASSES, SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
 from kg.dates import date_bound
 from kg.derive import (
+    DERIVED_EDGES,
     LINK_CLASSES,
     ControlGraph,
     Reading,
     claim_states,
     closure_edges,
+    kinds_match,
     derive_facts,
     derived_graph,
     in_store_edge_queries,
@@ -35,7 +38,7 @@ from kg.derive import (
 from kg.entities import local_name, short_id
 from kg.identity import Identity
 from kg.errors import RuleError
-from kg.vocab import DEFAULT_CONTROL_THRESHOLD, KG, STATUS_NAMES, STATUS_ORDER, status_rank
+from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, DIRECTING_KINDS, KG, STATUS_NAMES, STATUS_ORDER, status_rank
 
 
 def find_conflicts(
@@ -70,6 +73,7 @@ def find_conflicts(
     else:
         states, control, rows_by_rule = _run_in_store(backend, selected, reading, identity)
     context = _Context(states, control)
+    rows_by_rule = [(rule, _cycles_of(rule, rows, context.groups)) for rule, rows in rows_by_rule]
     candidates_by_rule = []
     for rule, rows in rows_by_rule:
         candidates: dict[tuple, _Candidate] = {}
@@ -77,7 +81,7 @@ def find_conflicts(
             candidate = context.candidate(rule, bound)
             if candidate is None:
                 continue
-            key = tuple(bound[role] for role in rule.key)
+            key = tuple(bound.get(role) for role in rule.key)
             if key not in candidates or candidate.sort_key < candidates[key].sort_key:
                 candidates[key] = candidate
         candidates_by_rule.append((rule, list(candidates.values())))
@@ -147,6 +151,8 @@ def _run_in_store(backend, rules, reading: Reading, identity: Identity):
         identity.merge_into(derived)
         derived.add_triples(closure_edges(control))
         rows_by_rule = list(zip(rules, pool.map(lambda rule: _select_bindings(derived, rule.query), rules)))
+    groups = ControlGroups(control)
+    rows_by_rule = [(rule, _cycles_of(rule, rows, groups)) for rule, rows in rows_by_rule]
     evidence = claim_states(backend, pairs=_evidence_pairs(rows_by_rule), **counting)
     return link_states + [state for state in evidence if state.cls not in LINK_CLASSES], control, rows_by_rule
 
@@ -166,13 +172,28 @@ def _select_bindings(backend, query: str) -> list[dict]:
     return [{name: value for name, value in zip(names, row) if value is not None} for row in rows]
 
 
+def _cycles_of(rule: Rule, rows: list[dict], groups: ControlGroups) -> list[dict]:
+    """A cycle rule's money edges as one row per cycle (``kg.conflicts.cycles``); other rules' rows as they are.
+
+    Rows made into cycles already (the store path makes them before reading the evidence) pass through.
+    """
+    if not rule.cycles or any("cycle" in row for row in rows):
+        return rows
+    return cycle_rows(((row["payer"], row["payee"]) for row in rows if "payer" in row and "payee" in row), groups, rule.cycles, rule.roles)
+
+
 def _evidence_pairs(rows_by_rule) -> dict:
     """For each claim class but those read already, the (subject, object) pairs the rows' evidence names."""
     pairs: dict = {}
     for rule, rows in rows_by_rule:
+        if rule.cycles:
+            for cls in MONEY_CLASSES:
+                if cls not in LINK_CLASSES:
+                    pairs.setdefault(cls, set()).update(step for bound in rows for step in bound["cycle"])
+            continue
         specs = [parse_spec(choice) for slot in rule.evidence for choice in slot if chain_ends(choice) is None]
         for bound in rows:
-            for cls, first_role, second_role, symmetric in specs:
+            for cls, first_role, second_role, symmetric, _ in specs:
                 first, second = bound.get(first_role), bound.get(second_role)
                 if first is None or second is None or cls in LINK_CLASSES:
                     continue
@@ -201,54 +222,113 @@ class _Context:
 
     def __init__(self, states, control):
         self.control = control
+        self.groups = ControlGroups(control)
         self.equivalents: dict[tuple, list] = {}
         rank, rivalry = {name: index for index, name in enumerate(STATUS_ORDER)}, KG.Rivalry
         for state in sorted(states, key=lambda s: (-rank[s.status], str(s.iri))):
             ends = (state.subject, state.object)
             self.equivalents.setdefault((state.cls, frozenset(ends) if state.cls == rivalry else ends), []).append(state)
 
-    def claims_for(self, spec: str, bound: dict) -> list:
+    def claims_for(self, spec: str, bound: dict, *, begun: bool = False) -> list:
         """The claims behind an edge, for an evidence item like ``Rivalry(a,b)``, best-supported first.
 
         The claims in force if there are any, else those only begun (a past
         affiliation); each list by strongest status, then IRI.
         """
-        cls, first_role, second_role, symmetric = parse_spec(spec)
+        cls, first_role, second_role, symmetric, kinds = parse_spec(spec)
         first, second = bound.get(first_role), bound.get(second_role)
         ends = frozenset((first, second)) if symmetric else (first, second)
-        states = self.equivalents.get((cls, ends), [])
-        return [state for state in states if state.holds] or [state for state in states if state.begun]
+        states = [state for state in self.equivalents.get((cls, ends), []) if kinds_match(kinds, state.kinds)]
+        holding = [state for state in states if state.holds]
+        if cls == KG.Affiliation and kinds and kinds <= DIRECTING_KINDS:
+            return holding  # a board seat or an officer's role counts in force only, as kgr:directs does
+        if begun:
+            return [state for state in states if state.begun]
+        return holding or [state for state in states if state.begun]
 
     def candidate(self, rule: Rule, bound: dict) -> _Candidate | None:
-        """Evidence for one query row, or None if a claim or chain behind it is missing."""
-        best, groups, control_links, chains = [], [], 0, {}
-        for slot in rule.evidence:
-            for choice in slot:
-                ends = chain_ends(choice)
-                if ends is not None:
-                    start, goal = (bound.get(name) for name in ends)
-                    chain = self.control.chain(start, goal) if start is not None and goal is not None else None
-                    if chain is None:
-                        continue
-                    best.extend(chain)
-                    groups += [self.control.claims[(state.subject, state.object)] for state in chain]
-                    control_links += len(chain)
-                    chains[choice] = [state.object for state in chain[:-1]]
-                    break
-                states = self.claims_for(choice, bound)
-                if states:
-                    best.append(states[0])
-                    groups.append(states)
-                    break
-            else:
+        """Evidence for one query row, or None if a claim or chain behind it is missing.
+
+        Each evidence slot takes its first alternative that exists; with a
+        ``sequence`` (i, j), slots i and j take the first pair of ties, in that
+        order of preference, whose dates do not put tie j before tie i.
+        """
+        if rule.cycles:
+            return self._cycle_candidate(bound)
+        options = [self._options(slot, bound) for slot in rule.evidence]
+        if not all(options):
+            return None
+        chosen = [slot[0] for slot in options]
+        if rule.sequence is not None:
+            first, second = rule.sequence
+            pair = next(
+                ((a, b) for a in options[first] for b in options[second] if a.start is None or b.start is None or b.start >= a.start),
+                None,
+            )
+            if pair is None:
                 return None
+            chosen[first], chosen[second] = pair
+        best = [state for option in chosen for state in option.best]
+        groups = [group for option in chosen for group in option.groups]
+        chains = {option.chain: option.hops for option in chosen if option.chain}
+        control_links = sum(len(option.groups) for option in chosen if option.chain)
         # The candidate is chosen on the best-supported claim of each link; the evidence lists them all.
         unique = list(dict.fromkeys(best))
         weakest = min((status_rank(state.status) for state in unique), default=0)
-        controller = str(bound.get("controller") or "")
-        sort_key = (control_links, controller, -weakest, tuple(str(state.iri) for state in unique))
+        # Several rows for one key: fewest control links, then the IRIs of the roles outside the key.
+        others = tuple(str(bound.get(role) or "") for role in rule.roles if role not in rule.key)
+        sort_key = (control_links, others, -weakest, tuple(str(state.iri) for state in unique))
         links = tuple(tuple(sorted(group, key=_by_date)) for group in groups)
         return _Candidate(sort_key, bound, links, chains)
+
+    def _options(self, slot: tuple[str, ...], bound: dict) -> list[_Option]:
+        """The ties that could fill an evidence slot, most preferred first: by alternative, then claim."""
+        options = []
+        for choice in slot:
+            ends = chain_ends(choice)
+            if ends is not None:
+                start, goal = (bound.get(name) for name in ends)
+                chain = self.control.chain(start, goal) if start is not None and goal is not None else None
+                if chain is not None:
+                    starts = [date_bound(state.start, end=False) if state.start else None for state in chain]
+                    began = None if not starts or None in starts else max(starts)  # a chain starts with its latest link
+                    groups = tuple(self.control.claims[(state.subject, state.object)] for state in chain)
+                    options.append(_Option(tuple(chain), groups, choice, [state.object for state in chain[:-1]], began))
+                continue
+            states = self.claims_for(choice, bound)
+            # Past ties too, after those in force: a sequence may need an earlier stint (it counts once begun).
+            past = [state for state in self.claims_for(choice, bound, begun=True) if state not in states and state.cls in _BEGUN_CLASSES]
+            for state in states + past:
+                began = date_bound(state.start, end=False) if state.start else None
+                options.append(_Option((state,), (tuple(states) if state in states else (state,),), None, [], began))
+        return options
+
+    def _cycle_candidate(self, bound: dict) -> _Candidate | None:
+        """A money cycle's evidence: each money claim pᵢ → qᵢ, then the control links from qᵢ to pᵢ₊₁."""
+        steps = bound["cycle"]
+        links = []
+        for index, (payer, payee) in enumerate(steps):
+            money = [state for cls in MONEY_CLASSES for state in self.equivalents.get((cls, (payer, payee)), []) if state.holds]
+            if not money:
+                return None
+            links.append(tuple(sorted(money, key=lambda s: (-status_rank(s.status), str(s.iri)))))
+            links += [tuple(sorted(link, key=_by_date)) for link in self.groups.path(payee, steps[(index + 1) % len(steps)][0])]
+        return _Candidate((), bound, tuple(links), {})
+
+
+#: Claims whose edge counts once begun (foundings, affiliations, departures), ended or not.
+_BEGUN_CLASSES = frozenset(edge.cls for edge in DERIVED_EDGES if edge.needs == "begun")
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to fill an evidence slot: a claim, or a control chain, and when that tie began."""
+
+    best: tuple  # the claims shown for it: one claim, or a chain's best claim per link
+    groups: tuple  # per link, every claim behind it
+    chain: str | None  # "a>b" for a chain
+    hops: list  # a chain's intermediaries
+    start: date | None  # None when undated
 
 
 class _Details:
@@ -256,7 +336,7 @@ class _Details:
 
     def __init__(self, backend, candidates, min_status: str):
         claims = {state.iri for c in candidates for state in c.states}
-        nodes = {v for c in candidates for v in c.bound.values()} | {
+        nodes = {v for c in candidates for role, v in c.bound.items() if role != "cycle"} | {
             n for c in candidates for s in c.states for n in (s.subject, s.object)
         } | {n for c in candidates for hops in c.chains.values() for n in hops}
         self.labels = backend.labels(nodes)
@@ -274,6 +354,16 @@ class _Details:
         if entity is None:
             entity = self.entities[node] = EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))
         return entity
+
+    def _cycle_text(self, candidate: _Candidate) -> str:
+        """"A invests in B, B buys compute from C (in D's control group), D owns part of A"."""
+        steps, money = candidate.bound["cycle"], [link[0] for link in candidate.links if link[0].cls in MONEY_CLASSES]
+        parts = []
+        for index, ((payer, payee), state) in enumerate(zip(steps, money)):
+            following = steps[(index + 1) % len(steps)][0]
+            part = f"{self.entity(payer).label} {CLAIM_TYPES[state.cls].verb} {self.entity(payee).label}"
+            parts.append(part + (f" (in {self.entity(following).label}'s control group)" if payee != following else ""))
+        return ", ".join(parts)
 
     def finding(self, rule: Rule, candidate: _Candidate) -> Finding:
         evidence = tuple(
@@ -304,6 +394,7 @@ class _Details:
                 entities,
                 evidence,
                 {chain: [self.entity(node).label for node in nodes] for chain, nodes in candidate.chains.items()},
+                {"cycle": self._cycle_text(candidate)} if rule.cycles else None,
             ),
             evidence=evidence,
         )

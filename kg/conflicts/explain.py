@@ -20,13 +20,16 @@ from kg.conflicts.pack import BUNDLED, Rule
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-def explain(rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[str, list[str]] | None = None) -> str:
+def explain(
+    rule: Rule, entities: dict[str, EntityRef], evidence, chains: dict[str, list[str]] | None = None, texts: dict[str, str] | None = None
+) -> str:
     """One readable sentence saying why the finding matters.
 
     ``chains`` maps an evidence chain such as ``controller>supplier`` to the
-    labels of the intermediaries it passes through.
+    labels of the intermediaries it passes through; ``texts`` gives other
+    placeholders (a cycle rule's ``{cycle}``).
     """
-    names = {role: entity.label for role, entity in entities.items()}
+    names = {role: entity.label for role, entity in entities.items()} | (texts or {})
 
     def via(chain: str) -> str:
         hops = (chains or {}).get(chain) or []
@@ -90,8 +93,29 @@ def _founder_defection(n, ent, ev, via) -> str:
     person, former, rival = ent["person"].iri, ent["former"].iri, ent["rival"].iri
     tie = "founded" if any(e.type == "Founding" and e.subject.iri == person and e.object.iri == former for e in ev) else "worked for"
     founded = any(e.type == "Founding" and e.subject.iri == person and e.object.iri == rival for e in ev)
-    link = f"founded {n['rival']}" if founded else f"controls {n['rival']}{via('person>rival')}"
+    directs = any(e.type == "Affiliation" and e.subject.iri == person and e.object.iri == rival for e in ev)
+    if founded:
+        link = f"founded {n['rival']}"
+    elif directs:
+        link = f"holds a board seat or an officer's role at {n['rival']}"
+    else:
+        link = f"controls {n['rival']}{via('person>rival')}"
     return f"{n['person']} {tie} {n['former']}, departed it, and {link}, a rival of {n['former']}."
+
+
+def _customer_stake_in_supplier(n, ent, ev, via) -> str:
+    customer, supplier, investor, investee = (n[role] for role in ("customer", "supplier", "investor", "investee"))
+    holder = customer if ent["investor"].iri == ent["customer"].iri else f"{investor}, which controls {customer}{via('investor>customer')},"
+    if ent["investee"].iri == ent["supplier"].iri:
+        return f"{customer} buys compute from {supplier}, while {holder} holds a stake in {supplier}."
+    return f"{customer} buys compute from {supplier}, while {holder} holds a stake in {investee}, which controls {supplier}{via('investee>supplier')}."
+
+
+def _investor_supplies_rival(n, ent, ev, via) -> str:
+    investor, investee, supplier, rival = (n[role] for role in ("investor", "investee", "supplier", "rival"))
+    if ent["investor"].iri == ent["supplier"].iri:
+        return f"{investor} invests in {investee} and sells compute to {rival}, a rival of {investee}."
+    return f"{investor} invests in {investee} and controls {supplier}{via('investor>supplier')}, which sells compute to {rival}, a rival of {investee}."
 
 
 #: Explanations a template cannot give (they depend on which roles coincide), by bundled rule id.
@@ -100,4 +124,6 @@ EXPLAINERS: dict[str, Callable] = {
     "investor-supplier-overlap": _investor_supplier_overlap,
     "investor-controls-rival": _investor_controls_rival,
     "founder-defection": _founder_defection,
+    "customer-stake-in-supplier": _customer_stake_in_supplier,
+    "investor-supplies-rival": _investor_supplies_rival,
 }

@@ -25,23 +25,39 @@ from kg import resources
 from kg.errors import InputError, KgWarning, RuleError, UsageError, arg
 from kg.sparql import HeaderEntry, read_header
 from kg.entities import local_name
-from kg.vocab import CLAIM_TYPES, KG
+from kg.vocab import AFFILIATION_KINDS, CLAIM_TYPES, KG, RIVALRY_KINDS
 
 SEVERITY_ORDER = ("high", "medium", "low")
-HEADER_KEYS = ("id", "title", "severity", "description", "roles", "key", "evidence", "explain")
+HEADER_KEYS = ("id", "title", "severity", "description", "roles", "key", "evidence", "explain", "sequence", "cycles")
 REQUIRED_KEYS = ("id", "title", "severity", "roles", "evidence", "explain")
 BUNDLED = "bundled"
 #: Claim classes an evidence spec may name, by local name (``Rivalry(a,b)``).
 CLAIM_CLASSES = {local_name(cls): cls for cls in CLAIM_TYPES}
 #: Claim classes whose two parties play the same part (the evidence matches either order).
 SYMMETRIC_CLASSES = frozenset({KG.Rivalry})
+#: The kinds an evidence spec may ask for (``Affiliation[board_seat,officer](person,org)``), by claim class.
+CLASS_KINDS = {KG.Affiliation: tuple(AFFILIATION_KINDS), KG.Rivalry: tuple(RIVALRY_KINDS)}
+#: The kinds a spec without brackets asks for: a rivalry is a market rivalry, as kgr:competesWith is.
+DEFAULT_KINDS = {KG.Rivalry: frozenset({"market"})}
+#: Money edges (kgr:pays) and the claims behind them, payer first: what a ``cycles`` rule walks.
+MONEY_CLASSES = (KG.ComputeContract, KG.Investment, KG.Ownership)
+#: Cycle lengths a ``cycles`` rule may ask for: enumeration is bounded by the longest.
+CYCLE_LENGTHS = range(3, 6)
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CLAIM_SPEC = re.compile(r"([A-Za-z]+)\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
+_CLAIM_SPEC = re.compile(r"([A-Za-z]+)(?:\[([^\]]*)\])?\(\s*([A-Za-z_]\w*)\s*,\s*([A-Za-z_]\w*)\s*\)")
 _CHAIN_SPEC = re.compile(r"([A-Za-z_]\w*)>([A-Za-z_]\w*)")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _OXIGRAPH_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+#: SERVICE or FROM as keywords (not ?service, ex:from or part of a word), once comments, IRIs and strings are blanked.
+_BEYOND_THE_GRAPH = re.compile(r"(?<![?$:\w])(SERVICE|FROM)(?![\w:])", re.I)
+_NOT_CODE = re.compile(r'#[^\n]*|<[^<>\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+
+
+def _code_only(text: str) -> str:
+    """The query with comments, IRIs and strings blanked (same length, same lines), to look for keywords."""
+    return _NOT_CODE.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,8 @@ class Rule:
     evidence: tuple[tuple[str, ...], ...]  # per slot, alternatives: "Type(role,role)" or a chain "a>b"
     query: str
     explain: str = ""  # sentence template: {role} is the entity's label, {a>b} " (through X, Y)" or ""
+    sequence: tuple[int, int] | None = None  # evidence slots (0-based): the second's tie did not begin before the first's
+    cycles: tuple[int, ...] = ()  # a cycle rule: its lengths; the query selects ?payer ?payee edges (see kg.conflicts.cycles)
     origin: str = BUNDLED  # "bundled", or the folder of a user's pack
     path: Path | None = field(default=None, compare=False)
 
@@ -68,6 +86,7 @@ class ClaimSpec(NamedTuple):
     first: str
     second: str
     symmetric: bool
+    kinds: frozenset = frozenset()  # the claim's kind must be one of these (empty: any kind)
 
 
 @lru_cache(maxsize=None)
@@ -75,7 +94,12 @@ def parse_spec(spec: str) -> ClaimSpec:
     """``Rivalry(customer,rival)`` as a ClaimSpec (the spec is known to be valid: the pack checked it)."""
     match = _CLAIM_SPEC.fullmatch(spec.strip())
     cls = CLAIM_CLASSES[match.group(1)]
-    return ClaimSpec(cls, match.group(2), match.group(3), cls in SYMMETRIC_CLASSES)
+    kinds = frozenset(_kind_names(match.group(2))) if match.group(2) is not None else DEFAULT_KINDS.get(cls, frozenset())
+    return ClaimSpec(cls, match.group(3), match.group(4), cls in SYMMETRIC_CLASSES, kinds)
+
+
+def _kind_names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def chain_ends(spec: str) -> tuple[str, str] | None:
@@ -205,6 +229,9 @@ class _Checker:
             if not _ROLE.fullmatch(role):
                 self.fail(self.line("roles"), f"role {role!r} is not a SPARQL variable name")
         selected = self._query()
+        cycles = self._cycles(roles, selected)
+        if cycles:
+            selected = [*selected, *roles]  # a cycle rule's roles are the cycle's payers, which kg finds
         missing = [role for role in roles if role not in selected]
         if missing:
             self.fail(self.line("roles"), f"role {missing[0]!r} is not a variable the query selects ({', '.join('?' + v for v in selected)})")
@@ -212,9 +239,9 @@ class _Checker:
         for role in key:
             if role not in roles:
                 self.fail(self.line("key"), f"key {role!r} is not one of the roles ({', '.join(roles)})")
-        evidence = self._evidence(roles)
+        evidence = () if cycles else self._evidence(roles)
         chains = {choice for slot in evidence for choice in slot if chain_ends(choice)}
-        self._template(roles, chains)
+        self._template(roles, chains | ({"cycle"} if cycles else set()))
         return Rule(
             id=rule_id,
             title=self.value("title"),
@@ -227,14 +254,52 @@ class _Checker:
             explain=self.value("explain"),
             origin=origin,
             path=self.path,
+            sequence=self._sequence(len(evidence)),
+            cycles=cycles,
         )
+
+    def _cycles(self, roles: tuple[str, ...], selected: list[str]) -> tuple[int, ...]:
+        """``cycles: 3 4``: the lengths of the money cycles the rule reports, one role per position."""
+        text = self.value("cycles")
+        if not text:
+            return ()
+        line = self.line("cycles")
+        try:
+            lengths = tuple(sorted({int(word) for word in text.split()}))
+        except ValueError:
+            self.fail(line, f"cycles {text!r} is not a list of cycle lengths (3 4)")
+        if lengths[0] not in CYCLE_LENGTHS or lengths[-1] not in CYCLE_LENGTHS:
+            self.fail(line, f"cycle lengths run from {CYCLE_LENGTHS.start} to {CYCLE_LENGTHS.stop - 1} ({text})")
+        if len(roles) != lengths[-1]:
+            self.fail(self.line("roles"), f"a cycle rule has one role per payer of its longest cycle ({lengths[-1]}), not {len(roles)}")
+        if not {"payer", "payee"} <= set(selected):
+            self.fail(line, "a cycle rule's query selects the money edges as ?payer ?payee")
+        if self.value("evidence") != "cycle":
+            self.fail(self.line("evidence"), "a cycle rule's evidence is 'cycle' (each money claim and the control links between them)")
+        return lengths
+
+    def _sequence(self, slots: int) -> tuple[int, int] | None:
+        """``sequence: 1 3``: evidence slot 3's tie must not begin before slot 1's (when both are dated)."""
+        text = self.value("sequence")
+        if not text:
+            return None
+        words = text.split()
+        if len(words) != 2 or not all(word.isdigit() and 1 <= int(word) <= slots for word in words) or words[0] == words[1]:
+            self.fail(self.line("sequence"), f"sequence {text!r} is not two different evidence slots between 1 and {slots}")
+        return int(words[0]) - 1, int(words[1]) - 1
 
     def _query(self) -> list[str]:
         """The variables the query selects; a syntax error names its line in the file.
 
         Oxigraph's parser checks the query: strict SPARQL 1.1, and quick enough to
-        check every rule each time a pack loads.
+        check every rule each time a pack loads. A rule reads the graph kg derives
+        and nothing else: SERVICE (the network) and FROM (other graphs) are refused
+        before Oxigraph sees the query, since its check runs the query.
         """
+        beyond = _BEYOND_THE_GRAPH.search(_code_only(self.text))
+        if beyond is not None:
+            line = self.text.count("\n", 0, beyond.start()) + 1
+            self.fail(line, f"a rule reads the kgr: edges kg derives; {beyond.group(1).upper()} would reach beyond them, so the rule is refused")
         try:
             solutions = pyoxigraph.Store().query(self.text)
         except SyntaxError as exc:
@@ -257,7 +322,13 @@ class _Checker:
                     self.fail(line, f"bad evidence spec {choice!r}: expected Type(role,role) or a control chain role>role")
                 if claim is not None and claim.group(1) not in CLAIM_CLASSES:
                     self.fail(line, f"unknown claim type {claim.group(1)!r} in {choice!r}; expected one of {', '.join(CLAIM_CLASSES)}")
-                named = ends if ends is not None else (claim.group(2), claim.group(3))
+                if claim is not None and claim.group(2) is not None:
+                    known = CLASS_KINDS.get(CLAIM_CLASSES[claim.group(1)], ())
+                    for kind in _kind_names(claim.group(2)) or [""]:
+                        if kind not in known:
+                            expected = f"one of {', '.join(known)}" if known else "no kind for this claim type"
+                            self.fail(line, f"unknown kind {kind!r} in {choice!r}; expected {expected}")
+                named = ends if ends is not None else (claim.group(3), claim.group(4))
                 for role in named:
                     if role not in roles:
                         self.fail(line, f"evidence {choice!r} names {role!r}, which is not one of the roles ({', '.join(roles)})")

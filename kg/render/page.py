@@ -130,7 +130,7 @@ def html_page(view: View, *, title: str) -> str:
             "title": claim.tooltip + ("\n\nevidence of finding(s) " + ", ".join(f"#{m + 1}" for m in marks) if marks else ""),
             "claimType": claim.type,
             "arrows": "" if claim.type == "Rivalry" else "to",
-            "dashes": claim.type == "Rivalry",
+            "dashes": [2, 6] if claim.style == "feud" else claim.type == "Rivalry",
             "color": {"color": color, "highlight": color if marks else "#343a40", "hover": color if marks else "#343a40"},
             "width": width,
             "conflict": 3 - SEVERITY_RANK.get(severity, 3) if marks else 0,
@@ -175,6 +175,7 @@ def html_page(view: View, *, title: str) -> str:
         f"{len(findings_payload)} finding(s)",
         "notes": view.notes,
         "legend": legend,
+        "rules": _rules_on_page(sorted_findings),
         "findings": findings_payload,
         "physics": physics,
         "severityColors": [[name, style[0], style[1]] for name, style in SEVERITY_STYLE.items()],
@@ -300,3 +301,12 @@ def _script_json_text(text: str) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def _rules_on_page(findings) -> list[list]:
+    """[rule id, severity, title, count] for each rule with a finding on the page, most severe first."""
+    counts: dict[tuple, int] = {}
+    for finding in findings:
+        key = (SEVERITY_RANK.get(finding.severity, 3), finding.rule, finding.severity, finding.title)
+        counts[key] = counts.get(key, 0) + 1
+    return [[rule, severity, title, count] for (_, rule, severity, title), count in sorted(counts.items())]

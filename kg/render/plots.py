@@ -16,7 +16,7 @@ import io
 from collections import Counter, defaultdict, deque
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from rdflib import Graph
 
@@ -32,6 +32,8 @@ from kg.render.palette import CLAIM_COLORS, SEVERITY_COLORS, SUPPLIER_PALETTE
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
+
+    from kg.conflicts.pack import Rule
 
 SAVE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -74,11 +76,13 @@ def timeline(
     min_status: str = "rumored",
     years: Iterable[int] | None = None,
     today: date | None = None,
+    pack: Sequence["Rule"] | None = None,
 ) -> "Figure":
     """Claims by the year they start (top) and conflict findings at each year's end (bottom).
 
     ``years`` defaults to the first dated claim's year through this year; each
-    snapshot runs the rule pack as of 31 December (today for the current year).
+    snapshot runs the rule pack (``pack``, default the bundled one; ``load_pack``
+    adds a user's folders) as of 31 December (today for the current year).
     """
     min_status = check_min_status(min_status)
     today = today or date.today()
@@ -117,7 +121,7 @@ def timeline(
     severities: dict[str, list[int]] = {name: [] for name in SEVERITY_COLORS}
     for year in years:
         as_of = today if year == today.year else date(year, 12, 31)
-        counts = Counter(f.severity for f in find_conflicts(graph, as_of=as_of, min_status=min_status))
+        counts = Counter(f.severity for f in find_conflicts(graph, as_of=as_of, min_status=min_status, pack=pack))
         for name in severities:
             severities[name].append(counts.get(name, 0))
     base = [0] * len(years)

@@ -19,10 +19,11 @@ from kg.dates import parse_as_of
 from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError, arg
 from kg.render.palette import KIND_BY_CLASS, KINDS, OTHER_KIND, Kind
-from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION
+from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION, KG
 
 if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
+    from kg.conflicts.pack import Rule
 
 #: Agents drawn at most, unless the caller asks for more (keeps a browser responsive).
 DEFAULT_MAX_NODES = 2000
@@ -48,6 +49,7 @@ class DrawnClaim:
     source: str  # agent id
     target: str  # agent id
     tooltip: str
+    style: str = ""  # "feud": a personal or legal rivalry (no rivals for the rules); "" otherwise
 
 
 @dataclass
@@ -74,6 +76,7 @@ def build_view(
     min_status: str = "rumored",
     min_stage: str = "proposed",
     control_threshold=50,
+    pack: Sequence["Rule"] | None = None,
 ) -> View:
     if depth < 0:
         raise UsageError(f"{arg('depth')} must be 0 or more, not {depth}")
@@ -90,7 +93,9 @@ def build_view(
         view.findings = list(findings)
     elif conflicts:
         view.findings = list(
-            find_conflicts(graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold)
+            find_conflicts(
+                graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=pack
+            )
         )
     if conflicts and (as_of is not None or min_status != "rumored"):
         when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
@@ -158,6 +163,25 @@ def _read_agents(graph: Graph) -> dict[str, DrawnAgent]:
     return agents
 
 
+#: Verbs for the affiliations the interlock rules read, and the rivalry kinds that are feuds.
+_DIRECTING_VERBS = {KG.BoardSeat: "sits on the board of", KG.Officer: "is an officer of"}
+_FEUDS = frozenset({KG.PersonalRivalry, KG.LegalRivalry})
+
+
+def _verb_and_style(graph: Graph, node, cls, verb: str) -> tuple[str, str]:
+    """A board seat or officer's role says so; a feud (personal or legal, and not also market) is drawn apart."""
+    if cls == KG.Affiliation:
+        kinds = set(graph.objects(node, KG.affiliationKind))
+        for kind, words in _DIRECTING_VERBS.items():
+            if kind in kinds:
+                return words, ""
+    if cls == KG.Rivalry:
+        kinds = set(graph.objects(node, KG.rivalryKind))
+        if kinds & _FEUDS and KG.MarketRivalry not in kinds:
+            return "feuds with", "feud"
+    return verb, ""
+
+
 def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim]:
     claims = []
     for cls, claim_type in CLAIM_TYPES.items():
@@ -168,7 +192,8 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
             source, target = short_id(record.subject), short_id(record.object)
             if source not in agents or target not in agents:
                 continue
-            lines = [f"{agents[source].label} {claim_type.verb} {agents[target].label}", f"claim: {record.type}"]
+            verb, style = _verb_and_style(graph, node, cls, claim_type.verb)
+            lines = [f"{agents[source].label} {verb} {agents[target].label}", f"claim: {record.type}"]
             if record.start or record.end:
                 lines.append(f"dates: {record.start or '…'} – {record.end or '…'}")
             else:
@@ -185,10 +210,11 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
                     id=short_id(node),
                     iri=str(node),
                     type=record.type,
-                    verb=claim_type.verb,
+                    verb=verb,
                     source=source,
                     target=target,
                     tooltip="\n".join(lines),
+                    style=style,
                 )
             )
     claims.sort(key=lambda c: (c.source, c.target, c.type, c.id))

@@ -21,6 +21,7 @@ from kg.render.view import DEFAULT_MAX_NODES, build_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
+    from kg.conflicts.pack import Rule
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,15 @@ def render_html(
     min_status: str = "rumored",
     min_stage: str = "proposed",
     control_threshold=50,
+    pack: Sequence["Rule"] | None = None,
     title: str = "kg — AI compute graph",
 ) -> str:
     """The page as a string: for notebooks, web apps and ``write_html``.
 
     ``findings`` lets a caller reuse findings it already has; otherwise they are
     computed with ``as_of``, ``min_status``, ``min_stage`` and ``control_threshold``
-    unless ``conflicts`` is false.
+    by the rules of ``pack`` (default: the bundled pack; ``load_pack`` adds a
+    user's folders) unless ``conflicts`` is false.
     """
     html, _ = _render(graph, **_options(locals()))
     return html
