@@ -271,7 +271,7 @@ def main() -> None:
                         rows.append((counts["triples"], backend, None, None, None, None, None, f"not run: {virtuoso_endpoint}"))
                         continue
                     result = child(backend, path, endpoints.get(backend), replay=counts["triples"] <= REPLAY_LIMIT)
-                    print(f"# {backend} {counts['triples']}: {result}", file=sys.stderr)
+                    print(f"# {backend} {counts['triples']}: { {k: v for k, v in result.items() if k != 'entities'} }", file=sys.stderr)
                     if "error" in result:
                         rows.append((counts["triples"], backend, None, None, None, None, None, result["error"][:80]))
                         continue
