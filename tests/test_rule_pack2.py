@@ -436,6 +436,12 @@ def test_the_new_rules_give_the_same_findings_on_a_server_after_kg_push(oxigraph
     data = tmp_path / "world.ttl"
     graph.serialize(data, format="turtle")
     push([data], oxigraph_server, graph="urn:test:pack2", as_of=AS_OF)
+    derived = EndpointBackend(oxigraph_server, graph="urn:test:pack2/derived")
+    _, rows = derived.select(
+        "PREFIX kgr: <https://w3id.org/ai-compute-kg/derived#> SELECT ?s ?p ?o WHERE { VALUES ?p { kgr:pays kgr:directs } ?s ?p ?o }"
+    )
+    edges = {(str(s).rsplit("/", 1)[-1], str(p).rsplit("#", 1)[-1], str(o).rsplit("/", 1)[-1]) for s, p, o in rows}
+    assert {("charlie", "pays", "alpha"), ("rocketco", "pays", "labco"), ("ann", "directs", "org-a"), ("ann", "directs", "org-b")} <= edges
 
     def document(source) -> str:
         return json.dumps(findings_document(find_conflicts(source, as_of=AS_OF), as_of=AS_OF, min_status="rumored"), sort_keys=True)
