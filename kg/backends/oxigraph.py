@@ -27,7 +27,7 @@ from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
 from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_entities
 from kg.io.sheets.read import ingest_folder
-from kg.io.walk import Input, RdfFile, SheetFolder
+from kg.io.walk import DataFile, Input, RdfFile, SheetFolder
 from kg.sparql import SHORTCUTS_QUERY, QueryResult, bind_as_values, bounded, prepare, shortcuts_in, warn_missing_shortcuts
 from kg.vocab import (
     GENID,
@@ -109,6 +109,8 @@ class OxigraphBackend(IndexReads, Backend):
         run that reuses the store has it.
         """
         sheets = [ingest_folder(found.path) for found in inputs if isinstance(found, SheetFolder)]
+        # Ownership data files are read into kg's claims before the store is emptied too (a bad record changes nothing).
+        sheets += [_read_data_file(found) for found in inputs if isinstance(found, DataFile)]
         files = [found for found in inputs if isinstance(found, RdfFile)]
         loaded = [str(found.path.resolve()) for found in inputs]
         self._record("loading", loaded)  # before the store is emptied: an interruption from here on shows
@@ -386,3 +388,12 @@ class _CountingReader:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+def _read_data_file(found: DataFile) -> Graph:
+    """An ownership data file as kg's claims (BODS, FollowTheMoney, GLEIF)."""
+    from kg.io.ownership import read_into, reader_named
+
+    graph = Graph()
+    read_into(graph, reader_named(found.reader), found.path)
+    return graph

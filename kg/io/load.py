@@ -10,7 +10,8 @@ from rdflib import Graph
 from kg import resources
 from kg.io.rdf import parse_rdf_file
 from kg.io.sheets.read import ingest_folder
-from kg.io.walk import RdfFile, walk
+from kg.io.ownership import read_into, reader_named
+from kg.io.walk import DataFile, RdfFile, walk
 from kg.vocab import bind_prefixes
 
 
@@ -25,6 +26,8 @@ def load_graph(inputs: Iterable[str | Path] | None = None, *, include_ontology: 
     for found in walk(list(inputs or []) or [resources.bundled_data_path()]):
         if isinstance(found, RdfFile):
             parse_rdf_file(graph, found.path, found.format)
+        elif isinstance(found, DataFile):
+            read_into(graph, reader_named(found.reader), found.path)
         else:
             graph += ingest_folder(found.path)
     if include_ontology:
