@@ -5,6 +5,7 @@ Every output is written whole or not at all (``kg.io.atomic``).
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from collections import Counter
@@ -16,6 +17,7 @@ from kg.analysis.network import agent_graph
 from kg.dates import date_bound
 from kg.errors import KgWarning, UsageError, arg
 from kg.io.atomic import write_atomically
+from kg.io.ownership import writers as ownership_writers
 from kg.io.formats import BY_EXPORT_NAME, BY_SUFFIX, export_format as rdf_export_format, format_by_suffix
 from kg.io.rdf import serialize_graph
 from kg.io.text import xml_text
@@ -25,8 +27,10 @@ from kg.vocab import KG
 #: Agent-level network formats for Gephi and yEd (claims as edges; see kg.analysis.network).
 NETWORK_FORMATS = ("graphml", "gexf")
 _NETWORK_SUFFIXES = {".graphml": "graphml", ".gexf": "gexf"}
-#: Every ``export_format`` value: the RDF formats, the spreadsheet folder, the networks.
-EXPORT_FORMATS = (*BY_EXPORT_NAME, *NETWORK_FORMATS, "csv")
+#: Ownership data formats kg writes (``kg.io.ownership``: one module per format, each with its WRITER).
+OWNERSHIP_FORMATS = ("bods", "ftm")
+#: Every ``export_format`` value: the RDF formats, the spreadsheet folder, the networks, ownership data.
+EXPORT_FORMATS = (*BY_EXPORT_NAME, *NETWORK_FORMATS, "csv", *OWNERSHIP_FORMATS)
 #: ``data``: the graph as it is; ``reasoner``: dates an OWL 2 reasoner accepts.
 PROFILES = ("data", "reasoner")
 #: The date properties the reasoner profile rewrites: where the precision goes, and which end of
@@ -47,11 +51,19 @@ def export_graph(graph: Graph, path: str | Path, export_format: str | None = Non
     if profile not in PROFILES:
         raise UsageError(f"unknown {arg('profile')} {profile!r}; expected one of {', '.join(PROFILES)}")
     if profile == "reasoner":
-        if export_format in ("csv", *NETWORK_FORMATS) or Path(path).suffix.lower() in _NETWORK_SUFFIXES:
+        if export_format in ("csv", *NETWORK_FORMATS, *OWNERSHIP_FORMATS) or Path(path).suffix.lower() in _NETWORK_SUFFIXES:
             raise UsageError(f"the reasoner {arg('profile')} is for RDF formats")
         graph = reasoner_profile(graph)
     if export_format == "csv":  # a folder of sheets, not one file
         export_sheets(graph, path)
+        return export_format
+    if export_format in OWNERSHIP_FORMATS:
+        writer = next((w for w in ownership_writers() if w.name == export_format), None)
+        if writer is None:
+            raise UsageError(f"kg cannot write {export_format} yet")
+        buffer = io.BytesIO()
+        writer.write(graph, buffer)
+        write_atomically(path, buffer.getvalue())
         return export_format
     if export_format in NETWORK_FORMATS or (export_format is None and Path(path).suffix.lower() in _NETWORK_SUFFIXES):
         export_format = export_format or _NETWORK_SUFFIXES[Path(path).suffix.lower()]

@@ -15,7 +15,7 @@ from kg.cli.options import ProgressBar, as_of_options, data_option, graph_from_o
 @click.option(
     "--format",
     "export_format",
-    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "graphml", "gexf", "csv"]),
+    type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "graphml", "gexf", "csv", "bods", "ftm"]),
     help="Output format (default: from the file extension). csv writes entities.csv, relations.csv "
     "and sources.csv into the folder -o names. graphml and gexf write the agent network (agents as "
     "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd.",
