@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 from xml.etree.ElementTree import ParseError, TreeBuilder
@@ -44,6 +45,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg.dates import date_literal
+from kg.entities import is_iri
 from kg.errors import InputError, KgWarning
 from kg.identifiers import LEI, IdentifierError, normalise_identifier
 from kg.io.ownership import OwnershipReader
@@ -60,37 +62,71 @@ PUBLISHER = Literal("GLEIF")
 RECORD_PAGE = "https://search.gleif.org/#/record/"
 PROSE = "en"
 
-#: The relationship types kg reads, as (word in the claim's IRI, whether the control is direct).
-CONSOLIDATION = {"IS_DIRECTLY_CONSOLIDATED_BY": ("direct-parent", True), "IS_ULTIMATELY_CONSOLIDATED_BY": ("ultimate-parent", False)}
+#: The relationship types kg reads, as (word in the claim's IRI, kg:direct).
+CONSOLIDATION = {
+    "IS_DIRECTLY_CONSOLIDATED_BY": ("direct-parent", Literal(True)),
+    "IS_ULTIMATELY_CONSOLIDATED_BY": ("ultimate-parent", Literal(False)),
+}
 #: ValidationSources -> the source type (BODS's codes: verified sources count as confirmed, DESIGN section 6).
-SOURCE_TYPES = {"FULLY_CORROBORATED": "verified", "PARTIALLY_CORROBORATED": "selfDeclaration", "ENTITY_SUPPLIED_ONLY": "selfDeclaration"}
+SOURCE_TYPES = {
+    "FULLY_CORROBORATED": Literal("verified"),
+    "PARTIALLY_CORROBORATED": Literal("selfDeclaration"),
+    "ENTITY_SUPPLIED_ONLY": Literal("selfDeclaration"),
+}
 ENDED = {"INACTIVE"}  # RelationshipStatus values that say the relationship has ended
 ENDED_RECORDS = {"RETIRED"}  # RegistrationStatus values that say so too
 DENIED_RECORDS = {"ANNULLED"}  # records GLEIF found erroneous after publishing them
 SKIPPED_RECORDS = {"DUPLICATE"}  # non-surviving duplicates of another record
+CONFIRMED, REPORTED, DENIED = STATUS_IRIS["confirmed"], STATUS_IRIS["reported"], STATUS_IRIS["denied"]
+#: How many agents named by relationship records are remembered, so that each is written once while
+#: its records are near one another (a bound, so memory stays flat; one written again is harmless).
+RECENT_AGENTS = 8_192
+
+# The ontology's terms, looked up once (a namespace's attribute look-up costs more than the triple).
+TYPE, LABEL, COMMENT, SEE_ALSO = RDF.type, RDFS.label, RDFS.comment, RDFS.seeAlso
+TITLE, DESCRIPTION, PUBLISHER_OF, LICENSE, URL, CREATED, MODIFIED = (
+    DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCTERMS.license, DCTERMS.source, DCTERMS.created, DCTERMS.modified,
+)
+K = {
+    name: KG[name]
+    for name in (
+        "Organization", "Identifier", "identifier", "identifierScheme", "identifierValue", "country", "foundingDate",
+        "Control", "controller", "controlledEntity", "controlBasis", "AccountingConsolidation", "direct", "startDate",
+        "endDate", "stage", "Terminated", "attestation", "Attestation", "source", "status", "Source", "recordId",
+        "sourceType", "retrievedOn",
+    )
+}
+LEI_SCHEME = Literal(LEI)
 
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(LEIData|RelationshipData|ReportingExceptionData)[\s/>]")
 _JURISDICTION = re.compile(r"([A-Z]{2})(?:-[A-Z0-9]{1,3})?")
 
 
-def _tag(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
+def _tags(ns: str, names: str) -> dict[str, str]:
+    return {name: f"{{{ns}}}{name}" for name in names.split()}
 
 
-def _lei(name: str) -> str:
-    return _tag(LEI_NS, name)
-
-
-def _rr(name: str) -> str:
-    return _tag(RR_NS, name)
-
-
-LEI_RECORD, RR_RECORD = _lei("LEIRecord"), _rr("RelationshipRecord")
-CONTAINERS = {_lei("LEIRecords"), _rr("RelationshipRecords")}
-HEADERS = {_lei("LEIHeader"): _lei("ContentDate"), _rr("Header"): _rr("ContentDate")}
-ROOTS = {_lei("LEIData"): "lei", _rr("RelationshipData"): "rr"}
+L = _tags(
+    LEI_NS,
+    "LEIData LEIHeader ContentDate LEIRecords LEIRecord LEI Entity LegalName LegalJurisdiction EntityCategory LegalForm "
+    "EntityLegalFormCode EntityStatus EntityCreationDate EntityExpirationDate EntityExpirationReason SuccessorEntity "
+    "SuccessorLEI Registration InitialRegistrationDate LastUpdateDate RegistrationStatus NextRenewalDate ManagingLOU "
+    "ValidationSources ValidationDocuments ValidationReference",
+)
+R = _tags(
+    RR_NS,
+    "RelationshipData Header ContentDate RelationshipRecords RelationshipRecord Relationship StartNode EndNode NodeID "
+    "NodeIDType RelationshipType RelationshipPeriods RelationshipPeriod StartDate EndDate PeriodType RelationshipStatus "
+    "RelationshipQualifiers RelationshipQualifier QualifierDimension QualifierCategory Registration "
+    "InitialRegistrationDate LastUpdateDate RegistrationStatus NextRenewalDate ManagingLOU ValidationSources "
+    "ValidationDocuments ValidationReference",
+)
+LEI_RECORD, RR_RECORD = L["LEIRecord"], R["RelationshipRecord"]
+CONTAINERS = {L["LEIRecords"], R["RelationshipRecords"]}
+HEADERS = {L["LEIHeader"]: L["ContentDate"], R["Header"]: R["ContentDate"]}
+ROOTS = {L["LEIData"], R["RelationshipData"]}
 #: The elements that name the record being read, for error messages: its LEI, or its child's.
-NAMING = {_lei("LEI"), _rr("NodeID")}
+NAMING = {L["LEI"], R["NodeID"]}
 
 
 def sniff(head: bytes) -> bool:
@@ -140,6 +176,7 @@ class _Reading:
         self.record: str | None = None  # the LEI naming the record being read, for errors
         self.record_kind = "record of LEI {}"
         self.skipped: Counter = Counter()
+        self.recent: dict = {}  # agents of relationship records written lately (least recently named first)
 
     def fail(self, message: str, line: int | None = None):
         where = f"{self.path}:{line}" if line else str(self.path)
@@ -176,20 +213,22 @@ class _Reading:
                 self.fail(f"cannot read: {exc.strerror or exc}")
 
     def _walk(self, events) -> Iterator[tuple]:
-        root = container = kind = None
+        root = container = None
         for event, elem in events:
             tag = elem.tag
             if event == "start":
                 if root is None:
-                    root, kind = elem, self._kind(tag)
+                    root = elem
+                    self._check_root(tag)
                 elif tag in CONTAINERS:
                     container = elem
                 elif tag == LEI_RECORD or tag == RR_RECORD:
                     self.record = None
                     self.record_kind = "LEI record {}" if tag == LEI_RECORD else "relationship record of the child {}"
                 continue
-            if tag in NAMING and self.record is None:
-                self.record = (elem.text or "").strip() or None
+            if tag in NAMING:
+                if self.record is None:
+                    self.record = (elem.text or "").strip() or None
             elif tag == LEI_RECORD or tag == RR_RECORD:
                 yield from (self._lei_record(elem) if tag == LEI_RECORD else self._rr_record(elem))
                 self.record = None
@@ -197,129 +236,134 @@ class _Reading:
                 (container if container is not None else root).clear()
             elif tag in HEADERS:
                 self.content_date = _date(elem.findtext(HEADERS[tag]))
-        if kind is None:
+        if root is None:
             self.fail("not GLEIF XML: the file has no root element")
 
-    def _kind(self, tag: str) -> str:
+    def _check_root(self, tag: str) -> None:
         if tag in ROOTS:
-            return ROOTS[tag]
-        if tag == _tag(REPEX_NS, "ReportingExceptionData"):
+            return
+        if tag == f"{{{REPEX_NS}}}ReportingExceptionData":
             self.fail("a GLEIF reporting-exception file; kg reads LEI records (LEI-CDF) and relationship records (RR-CDF) only")
         self.fail(f"not GLEIF golden-copy XML: the root element is {tag!r}, not LEIData ({LEI_NS}) or RelationshipData ({RR_NS})")
 
     def check_lei(self, value: str | None, what: str) -> str:
-        try:
-            return normalise_identifier(LEI, value or "")[1]
-        except IdentifierError as exc:
-            self.fail(f"{what}: {exc}")
+        lei, problem = _normal_lei(value or "")
+        if problem:
+            self.fail(f"{what}: {problem}")
+        return lei
 
     # --- LEI records -----------------------------------------------------------------------------
 
     def _lei_record(self, record) -> Iterator[tuple]:
-        lei = self.check_lei(record.findtext(_lei("LEI")), "an LEI record")
+        lei = self.check_lei(record.findtext(L["LEI"]), "an LEI record")
         self.record = lei
-        entity = _child(record, _lei("Entity"))
-        registration = _child(record, _lei("Registration"))
+        entity, registration = record.find(L["Entity"]), record.find(L["Registration"])
         agent = DATA[f"lei-{lei}"]
-        name = _text(entity, "LegalName") or lei
-        yield from _organization(agent, lei, name)
-        jurisdiction = _text(entity, "LegalJurisdiction")
+        yield from _organization(agent, lei, _text(entity, L["LegalName"]) or lei)
+        jurisdiction = _text(entity, L["LegalJurisdiction"])
         if jurisdiction:
             match = _JURISDICTION.fullmatch(jurisdiction)
-            yield agent, KG.country, Literal(match.group(1) if match else jurisdiction)
-        founded = _date(_text(entity, "EntityCreationDate"))
+            yield agent, K["country"], Literal(match.group(1) if match else jurisdiction)
+        founded = _date(_text(entity, L["EntityCreationDate"]))
         if founded is not None:
-            yield agent, KG.foundingDate, founded
-        status = _text(registration, "RegistrationStatus")
+            yield agent, K["foundingDate"], founded
         facts = [
-            ("entity status", _text(entity, "EntityStatus")),
-            ("LEI registration status", status),
+            ("entity status", _text(entity, L["EntityStatus"])),
+            ("LEI registration status", _text(registration, L["RegistrationStatus"])),
             ("legal jurisdiction", jurisdiction),
-            ("entity category", _text(entity, "EntityCategory")),
-            ("legal form", _text(_child(entity, _lei("LegalForm")), "EntityLegalFormCode")),
-            ("expired", _day(_text(entity, "EntityExpirationDate"))),
-            ("expiration reason", _text(entity, "EntityExpirationReason")),
-            ("successor LEI", _text(_child(entity, _lei("SuccessorEntity")), "SuccessorLEI")),
+            ("entity category", _text(entity, L["EntityCategory"])),
+            ("legal form", _text(_find(entity, L["LegalForm"]), L["EntityLegalFormCode"])),
+            ("expired", _day(_text(entity, L["EntityExpirationDate"]))),
+            ("expiration reason", _text(entity, L["EntityExpirationReason"])),
+            ("successor LEI", _text(_find(entity, L["SuccessorEntity"]), L["SuccessorLEI"])),
         ]
-        yield agent, DCTERMS.description, Literal("In GLEIF's LEI data: " + _facts(facts) + ".", lang=PROSE)
+        yield agent, DESCRIPTION, Literal("In GLEIF's LEI data: " + _facts(facts) + ".", lang=PROSE)
         source = SOURCE[f"gleif-lei-{lei}"]
-        yield agent, DCTERMS.source, source
-        yield from self._source(source, f"GLEIF LEI record {lei}", lei, lei, registration, _lei)
+        yield agent, URL, source
+        yield from self._source(source, f"GLEIF LEI record {lei}", lei, lei, registration, L)
 
     # --- relationship records --------------------------------------------------------------------
 
     def _rr_record(self, record) -> Iterator[tuple]:
-        relationship = _child(record, _rr("Relationship"))
-        registration = _child(record, _rr("Registration"))
-        nodes = [_child(relationship, _rr(end)) for end in ("StartNode", "EndNode")]
-        kind = _text(relationship, "RelationshipType", _rr) or "no RelationshipType"
-        types = {_text(node, "NodeIDType", _rr) for node in nodes}
-        registration_status = _text(registration, "RegistrationStatus", _rr)
+        relationship, registration = record.find(R["Relationship"]), record.find(R["Registration"])
+        start_node, end_node = _find(relationship, R["StartNode"]), _find(relationship, R["EndNode"])
+        kind = _text(relationship, R["RelationshipType"]) or "no RelationshipType"
+        registration_status = _text(registration, R["RegistrationStatus"])
         if kind not in CONSOLIDATION:
             self.skipped[kind] += 1
             return
-        if types != {"LEI"}:
+        if _text(start_node, R["NodeIDType"]) != "LEI" or _text(end_node, R["NodeIDType"]) != "LEI":
             self.skipped[f"{kind} between nodes that are not LEIs"] += 1
             return
         if registration_status in SKIPPED_RECORDS:
             self.skipped[f"{kind} {registration_status}"] += 1
             return
-        child = self.check_lei(_text(nodes[0], "NodeID", _rr), "a relationship's child (StartNode)")
+        child = self.check_lei(_text(start_node, R["NodeID"]), "a relationship's child (StartNode)")
         self.record = child
-        parent = self.check_lei(_text(nodes[1], "NodeID", _rr), "a relationship's parent (EndNode)")
+        parent = self.check_lei(_text(end_node, R["NodeID"]), "a relationship's parent (EndNode)")
         word, direct = CONSOLIDATION[kind]
         child_agent, parent_agent = DATA[f"lei-{child}-rr"], DATA[f"lei-{parent}-rr"]
         for lei, agent in ((child, child_agent), (parent, parent_agent)):
-            yield from _organization(agent, lei, lei)
-            yield agent, DCTERMS.description, Literal(
-                f"The legal entity a GLEIF relationship record names by its LEI {lei}; its legal name is in its LEI record.", lang=PROSE
-            )
+            yield from self._named_agent(agent, lei)
         claim = CLAIM[f"gleif-{child}-{word}-{parent}"]
-        yield claim, RDF.type, KG.Control
-        yield claim, KG.controller, parent_agent
-        yield claim, KG.controlledEntity, child_agent
-        yield claim, KG.controlBasis, KG.AccountingConsolidation
-        yield claim, KG.direct, Literal(direct)
+        yield claim, TYPE, K["Control"]
+        yield claim, K["controller"], parent_agent
+        yield claim, K["controlledEntity"], child_agent
+        yield claim, K["controlBasis"], K["AccountingConsolidation"]
+        yield claim, K["direct"], direct
         periods = self._periods(relationship)
         start, end = periods.pop("RELATIONSHIP_PERIOD", (None, None))
         if start is not None:
-            yield claim, KG.startDate, start
+            yield claim, K["startDate"], start
         if end is not None:
-            yield claim, KG.endDate, end
-        relationship_status = _text(relationship, "RelationshipStatus", _rr)
+            yield claim, K["endDate"], end
+        relationship_status = _text(relationship, R["RelationshipStatus"])
         if (relationship_status in ENDED or registration_status in ENDED_RECORDS) and end is None:
-            yield claim, KG.stage, KG.Terminated  # it has ended, GLEIF does not say when: it never counts
+            yield claim, K["stage"], K["Terminated"]  # it has ended, GLEIF does not say when: it never counts
         facts = [("relationship status", relationship_status)]
         facts += [(_words(name), _span(s, e)) for name, (s, e) in sorted(periods.items())]
-        for qualifier in _children(_child(relationship, _rr("RelationshipQualifiers")), _rr("RelationshipQualifier")):
-            facts.append((_words(_text(qualifier, "QualifierDimension", _rr) or "qualifier"), _text(qualifier, "QualifierCategory", _rr)))
-        yield claim, RDFS.comment, Literal(f"GLEIF relationship {kind}: " + _facts(facts) + ".", lang=PROSE)
+        for qualifier in _iterfind(_find(relationship, R["RelationshipQualifiers"]), R["RelationshipQualifier"]):
+            facts.append((_words(_text(qualifier, R["QualifierDimension"]) or "qualifier"), _text(qualifier, R["QualifierCategory"])))
+        yield claim, COMMENT, Literal(f"GLEIF relationship {kind}: " + _facts(facts) + ".", lang=PROSE)
         if registration_status in DENIED_RECORDS:
-            status = STATUS_IRIS["denied"]
+            status = DENIED
         elif registration_status == "PENDING_VALIDATION":
-            status = STATUS_IRIS["reported"]
+            status = REPORTED
         else:
-            status = STATUS_IRIS["confirmed" if _text(registration, "ValidationSources", _rr) == "FULLY_CORROBORATED" else "reported"]
+            status = CONFIRMED if _text(registration, R["ValidationSources"]) == "FULLY_CORROBORATED" else REPORTED
         source = SOURCE[f"gleif-rr-{child}-{word}-{parent}"]
         attestation = BNode(f"gleif-{child}-{word}-{parent}-{status.rsplit('#', 1)[-1].lower()}")
-        yield claim, KG.attestation, attestation
-        yield attestation, RDF.type, KG.Attestation
-        yield attestation, KG.source, source
-        yield attestation, KG.status, status
+        yield claim, K["attestation"], attestation
+        yield attestation, TYPE, K["Attestation"]
+        yield attestation, K["source"], source
+        yield attestation, K["status"], status
         title = f"GLEIF relationship record: {child} {kind} {parent}"
-        yield from self._source(source, title, f"{child}/{kind}/{parent}", child, registration, _rr)
-        reference = _text(registration, "ValidationReference", _rr)
-        if reference and _is_web_address(reference):
-            yield source, RDFS.seeAlso, URIRef(reference)
+        yield from self._source(source, title, f"{child}/{kind}/{parent}", child, registration, R)
+        reference = _text(registration, R["ValidationReference"])
+        if reference and reference.startswith(("http://", "https://")) and is_iri(reference):
+            yield source, SEE_ALSO, URIRef(reference)
+
+    def _named_agent(self, agent, lei: str) -> Iterator[tuple]:
+        """The organization a relationship record names by its LEI, labelled by the LEI; once while it is recent."""
+        if agent in self.recent:
+            self.recent[agent] = self.recent.pop(agent)  # the most recent now
+            return
+        if len(self.recent) >= RECENT_AGENTS:
+            del self.recent[next(iter(self.recent))]
+        self.recent[agent] = True
+        yield from _organization(agent, lei, lei)
+        yield agent, DESCRIPTION, Literal(
+            f"The legal entity a GLEIF relationship record names by its LEI {lei}; its legal name is in its LEI record.", lang=PROSE
+        )
 
     def _periods(self, relationship) -> dict:
         """Each period type's (start, end) as dates; the first period of each type."""
         periods: dict = {}
-        for period in _children(_child(relationship, _rr("RelationshipPeriods")), _rr("RelationshipPeriod")):
-            kind = _text(period, "PeriodType", _rr) or "period"
+        for period in _iterfind(_find(relationship, R["RelationshipPeriods"]), R["RelationshipPeriod"]):
+            kind = _text(period, R["PeriodType"]) or "period"
             bounds = []
             for bound in ("StartDate", "EndDate"):
-                text = _text(period, bound, _rr)
+                text = _text(period, R[bound])
                 value = _date(text)
                 if text and value is None:
                     self.fail(f"the {kind} {bound} {text!r} is not a date")
@@ -327,61 +371,68 @@ class _Reading:
             periods.setdefault(kind, tuple(bounds))
         return periods
 
-    def _source(self, source, title, record_id, lei, registration, ns) -> Iterator[tuple]:
-        validation = _text(registration, "ValidationSources", ns)
-        yield source, RDF.type, KG.Source
-        yield source, DCTERMS.title, Literal(title, lang=PROSE)
-        yield source, KG.recordId, Literal(record_id)
-        yield source, DCTERMS.publisher, PUBLISHER
-        yield source, DCTERMS.source, URIRef(RECORD_PAGE + lei)
-        yield source, DCTERMS.license, CC0
+    def _source(self, source, title: str, record_id: str, lei: str, registration, tags: dict) -> Iterator[tuple]:
+        validation = _text(registration, tags["ValidationSources"])
+        yield source, TYPE, K["Source"]
+        yield source, TITLE, Literal(title, lang=PROSE)
+        yield source, K["recordId"], Literal(record_id)
+        yield source, PUBLISHER_OF, PUBLISHER
+        yield source, URL, URIRef(RECORD_PAGE + lei)
+        yield source, LICENSE, CC0
         if validation in SOURCE_TYPES:
-            yield source, KG.sourceType, Literal(SOURCE_TYPES[validation])
+            yield source, K["sourceType"], SOURCE_TYPES[validation]
         if self.content_date is not None:
-            yield source, KG.retrievedOn, self.content_date
-        for prop, element in ((DCTERMS.created, "InitialRegistrationDate"), (DCTERMS.modified, "LastUpdateDate")):
-            value = _date(_text(registration, element, ns))
+            yield source, K["retrievedOn"], self.content_date
+        for prop, element in ((CREATED, "InitialRegistrationDate"), (MODIFIED, "LastUpdateDate")):
+            value = _date(_text(registration, tags[element]))
             if value is not None:
                 yield source, prop, value
         facts = [
-            ("Registration status", _text(registration, "RegistrationStatus", ns)),
+            ("Registration status", _text(registration, tags["RegistrationStatus"])),
             ("validation sources", validation),
-            ("validation documents", _text(registration, "ValidationDocuments", ns)),
-            ("validation reference", _text(registration, "ValidationReference", ns)),
-            ("managing LOU", _text(registration, "ManagingLOU", ns)),
-            ("next renewal", _day(_text(registration, "NextRenewalDate", ns))),
+            ("validation documents", _text(registration, tags["ValidationDocuments"])),
+            ("validation reference", _text(registration, tags["ValidationReference"])),
+            ("managing LOU", _text(registration, tags["ManagingLOU"])),
+            ("next renewal", _day(_text(registration, tags["NextRenewalDate"]))),
         ]
-        yield source, RDFS.comment, Literal(_facts(facts) + ".", lang=PROSE)
+        yield source, COMMENT, Literal(_facts(facts) + ".", lang=PROSE)
 
 
 def _organization(agent, lei: str, name: str) -> Iterator[tuple]:
     identifier = identifier_iri(LEI, lei)
-    yield agent, RDF.type, KG.Organization
-    yield agent, RDFS.label, Literal(name)
-    yield agent, KG.identifier, identifier
-    yield identifier, RDF.type, KG.Identifier
-    yield identifier, KG.identifierScheme, Literal(LEI)
-    yield identifier, KG.identifierValue, Literal(lei)
+    yield agent, TYPE, K["Organization"]
+    yield agent, LABEL, Literal(name)
+    yield agent, K["identifier"], identifier
+    yield identifier, TYPE, K["Identifier"]
+    yield identifier, K["identifierScheme"], LEI_SCHEME
+    yield identifier, K["identifierValue"], Literal(lei)
+
+
+@lru_cache(maxsize=8_192)
+def _normal_lei(value: str) -> tuple[str, str | None]:
+    """An LEI as kg writes it, checked (ISO 17442), or what is wrong with it; LEIs recur, so they are remembered."""
+    try:
+        return normalise_identifier(LEI, value)[1], None
+    except IdentifierError as exc:
+        return value, str(exc)
 
 
 # --- small readers of XML elements ------------------------------------------------------------
 
-_EMPTY = ()
 
-
-def _child(elem, tag):
+def _find(elem, tag):
     return elem.find(tag) if elem is not None else None
 
 
-def _children(elem, tag):
-    return elem.iterfind(tag) if elem is not None else _EMPTY
+def _iterfind(elem, tag):
+    return elem.iterfind(tag) if elem is not None else ()
 
 
-def _text(elem, name: str, ns=_lei) -> str | None:
+def _text(elem, tag: str) -> str | None:
     if elem is None:
         return None
-    text = elem.findtext(ns(name))
-    return " ".join(text.split()) if text else None
+    text = elem.findtext(tag)
+    return text.strip() or None if text else None
 
 
 def _day(text: str | None) -> str | None:
@@ -390,10 +441,13 @@ def _day(text: str | None) -> str | None:
 
 
 def _date(text: str | None) -> Literal | None:
-    day = _day(text)
-    if not day or len(day) != 10:
-        return None
-    literal = date_literal(day)
+    return _date_of_day(text[:10]) if text else None
+
+
+@lru_cache(maxsize=4_096)
+def _date_of_day(day: str) -> Literal | None:
+    """``YYYY-MM-DD`` as an xsd:date literal (days recur: each is made once); None if it is not a day."""
+    literal = date_literal(day) if len(day) == 10 else None
     return literal if literal is not None and literal.datatype == XSD.date else None
 
 
@@ -408,12 +462,6 @@ def _words(code: str) -> str:
 
 def _facts(pairs) -> str:
     return "; ".join(f"{name} {value}" for name, value in pairs if value)
-
-
-def _is_web_address(text: str) -> bool:
-    from kg.entities import is_iri
-
-    return text.startswith(("http://", "https://")) and is_iri(text)
 
 
 def _line(parser) -> int | None:
