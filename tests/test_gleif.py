@@ -423,6 +423,16 @@ def test_conflicts_and_stats_read_both_files_on_both_stores(invoke, store):
     assert stats["statuses"] == {"confirmed": 1, "reported": 1}
 
 
+def test_a_csv_export_of_gleifs_claims_reads_back_with_their_basis(invoke, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KgWarning)
+        result = invoke("export", "--format", "csv", "-o", tmp_path / "sheet", "--data", RR_FILE)
+        assert result.exit_code == 0, result.output
+        graph = load_graph([tmp_path / "sheet"], include_ontology=False)
+    claims = set(graph.subjects(RDF.type, KG.Control))
+    assert len(claims) == 2 and {graph.value(claim, KG.controlBasis) for claim in claims} == {KG.AccountingConsolidation}
+
+
 # --- identity: the same LEI in a sheet and in GLEIF is one agent ------------------------------------------
 
 SHEET = f"""id,name,type,description,identifiers

@@ -70,6 +70,7 @@ NATURES: dict[URIRef, Nature] = {
             "voting_rights": KG.VotingRights,
             "board_appointment": KG.BoardAppointment,
             "other_influence": KG.OtherInfluence,
+            "accounting_consolidation": KG.AccountingConsolidation,  # GLEIF's consolidation parents
         },
     ),
     KG.Rivalry: Nature(KG.rivalryKind, {"market": KG.MarketRivalry, "personal": KG.PersonalRivalry, "legal": KG.LegalRivalry}),
