@@ -25,6 +25,7 @@ from kg.backends.disk import check_complete, folder_kind, lock_folder, read_load
 from kg.backends.terms import oxigraph_module, query_result, to_oxigraph, to_rdflib
 from kg.errors import InputError, QueryError, arg
 from kg.io.formats import RdfFormat, format_of
+from kg.io.ownership import reader_named
 from kg.io.rdf import error_location, error_reason, parse_rdf_file, refuse_xml_entities
 from kg.io.sheets.read import ingest_folder
 from kg.io.walk import DataFile, Input, RdfFile, SheetFolder
@@ -109,9 +110,7 @@ class OxigraphBackend(IndexReads, Backend):
         run that reuses the store has it.
         """
         sheets = [ingest_folder(found.path) for found in inputs if isinstance(found, SheetFolder)]
-        # Ownership data files are read into kg's claims before the store is emptied too (a bad record changes nothing).
-        sheets += [_read_data_file(found) for found in inputs if isinstance(found, DataFile)]
-        files = [found for found in inputs if isinstance(found, RdfFile)]
+        files = [found for found in inputs if isinstance(found, (RdfFile, DataFile))]
         loaded = [str(found.path.resolve()) for found in inputs]
         self._record("loading", loaded)  # before the store is emptied: an interruption from here on shows
         self.clear()  # new data replaces what an earlier run left, never mixes with it
@@ -121,7 +120,10 @@ class OxigraphBackend(IndexReads, Backend):
         total = sum(found.path.stat().st_size for found in files)
         with (progress_factory(total) if progress_factory else contextlib.nullcontext()) as advance:
             for found in files:
-                self.load_file(found.path, found.format, progress=advance)
+                if isinstance(found, DataFile):  # BODS, FtM, GLEIF: streamed in as kg's claims, like an RDF file
+                    self.add_stream(_reader(found).read(found.path, progress=advance))
+                else:
+                    self.load_file(found.path, found.format, progress=advance)
         self.load_file(resources.ontology_path(), graph=ONTOLOGY_GRAPH)
         if self.path is not None:  # a store on disk is read read-only later: infer now
             self._add_shortcuts()
@@ -186,6 +188,32 @@ class OxigraphBackend(IndexReads, Backend):
             self.store.bulk_extend(ox.Quad(term(s), term(p), term(o), target) for s, p, o in rdf)
         except ValueError as exc:  # an IRI or language tag rdflib let through
             raise InputError(f"the graph holds a term Oxigraph cannot store: {exc}") from None
+
+    def add_stream(self, triples, *, batch: int = 50_000) -> None:
+        """Add rdflib triples from a stream (an ownership data reader) in batches: memory stays bounded."""
+        ox = oxigraph_module()
+        made: dict = {}
+        target = ox.DefaultGraph()
+
+        def term(node):
+            found = made.get(node)
+            if found is None:
+                if len(made) > 200_000:
+                    made.clear()  # a cache of recent terms, not of the whole file
+                found = made[node] = to_oxigraph(node)
+            return found
+
+        self._drop_shortcuts()
+        quads = []
+        try:
+            for s, p, o in triples:
+                quads.append(ox.Quad(term(s), term(p), term(o), target))
+                if len(quads) >= batch:
+                    self.store.bulk_extend(quads)
+                    quads = []
+            self.store.bulk_extend(quads)
+        except ValueError as exc:  # an IRI or language tag rdflib let through
+            raise InputError(f"the data holds a term Oxigraph cannot store: {exc}") from None
 
     def add_triples(self, triples) -> None:
         """Add (subject, predicate, object) IRIs, as strings or URIRefs, to the default graph."""
@@ -390,10 +418,6 @@ class _CountingReader:
         return len(data)
 
 
-def _read_data_file(found: DataFile) -> Graph:
-    """An ownership data file as kg's claims (BODS, FollowTheMoney, GLEIF)."""
-    from kg.io.ownership import read_into, reader_named
 
-    graph = Graph()
-    read_into(graph, reader_named(found.reader), found.path)
-    return graph
+def _reader(found: DataFile):
+    return reader_named(found.reader)
