@@ -492,3 +492,37 @@ def test_conflicts_find_a_control_chain_that_only_the_ftm_file_holds(invoke, tmp
     sheet_only = invoke("conflicts", "--data", sheet, *options)
     assert sheet_only.exit_code == 0, sheet_only.stderr
     assert not [f for f in json.loads(sheet_only.stdout)["findings"] if f["rule"] == "competitor-controlled-supplier"]
+
+
+def test_what_ftm_cannot_hold_is_left_out_with_warnings_and_several_sources_become_one(tmp_path):
+    b = GraphBuilder()
+    b.agent("ivy-park", "Person")
+    b.agent("kite-ai", "Organization")
+    g = b.graph
+    g.add((DATA["kite-ai"], KG.country, Literal("Ruritania (fictional)")))
+    identifier = URIRef(f"{DATA}identifier/US-EIN/12-3456789")
+    g.add((DATA["kite-ai"], KG.identifier, identifier))
+    g.add((identifier, KG.identifierScheme, Literal("US-EIN")))
+    g.add((identifier, KG.identifierValue, Literal("12-3456789")))
+    officer = b.affiliation("ivy-park", "kite-ai", kind="officer", claim_id="aff-1")
+    g.add((officer, KG.roleTitle, Literal("Chief Scientist")))
+    owns = b.ownership("ivy-park", "kite-ai", share={"exact": 30}, status=["confirmed", "rumored"], stage="agreed", claim_id="own-1")
+    for attestation, url in zip(sorted(g.objects(owns, KG.attestation)), ("https://example.org/a", "https://example.org/b")):
+        source = URIRef(url)
+        g.set((attestation, KG.source, source))
+        g.add((source, RDF.type, KG.Source))
+    back, caught, path = round_trip(tmp_path, g)
+    assert sorted(caught) == sorted([
+        "agent kite-ai: FtM's country cannot hold 'Ruritania (fictional)'; left out",
+        "agent kite-ai: its identifier US-EIN:12-3456789 is not written to FtM (no FtM property for its scheme)",
+        "claim aff-1: FtM would read the title 'Chief Scientist' as another kind of affiliation; left it out",
+        "FtM cannot hold these, left out of the file: 1 claims whose sources give different statuses (which source gave which), "
+        "1 country values FtM does not accept, 1 deal stages, 1 identifiers, 1 role titles of affiliations",
+    ])
+    assert only(back, CLAIM["aff-1"], KG.affiliationKind) == KG.Officer  # the kind kept, the title not
+    assert only(back, CLAIM["aff-1"], KG.roleTitle) == Literal("officer")
+    attestation = only(back, CLAIM["own-1"], KG.attestation)
+    assert only(back, attestation, KG.status) == KG.Confirmed
+    source = only(back, attestation, KG.source)
+    assert set(back.objects(source, DCTERMS.source)) == {URIRef("https://example.org/a"), URIRef("https://example.org/b")}
+    assert (CLAIM["own-1"], KG.stage, None) not in back
