@@ -276,6 +276,7 @@ def fictional_graph() -> Graph:
     kite = b.agent("kite-ai", "AILab")
     harbor = b.agent("harbor-cloud", "CloudProvider", "ComputeProvider")
     b.agent("holdco", "Organization")
+    b.agent("nova_labs", "Organization")  # an id FtM refuses ("_"): written as its encoded IRI
     acme = URIRef("http://example.org/acme")  # an agent outside kg's namespace
     g.add((acme, RDF.type, KG.Organization))
     g.add((acme, RDFS.label, Literal("Acme (fictional)")))
@@ -381,6 +382,7 @@ def test_kg_to_ftm_to_kg_keeps_every_agent_claim_share_date_and_source_ftm_can_h
     # by hand, a few of what the comparison covers
     assert only(back, CLAIM["own-2"], KG.shareMinimum).toPython() == 25 and only(back, CLAIM["own-2"], KG.shareMaximum).toPython() == 50
     assert only(back, CLAIM["own-3"], KG.ownedEntity) == URIRef("http://example.org/acme")
+    assert (DATA["nova_labs"], RDFS.label, Literal("Nova_Labs")) in back
     assert only(back, CLAIM["aff-2"], KG.affiliationKind) == KG.Officer
     assert only(back, CLAIM["sam-lee"], KG.affiliate) == DATA["sam-lee"]  # a claim and an agent of one id both come back
     assert only(back, only(back, CLAIM["ctl-1"], KG.attestation), KG.status) == KG.Denied

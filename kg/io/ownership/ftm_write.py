@@ -1,7 +1,7 @@
 """kg's graph as FollowTheMoney entities (JSON lines), built with the ``followthemoney`` library's proxies.
 
-Every value goes through the library's own cleaning, so ``ftm validate`` gives the file
-back as it is. Agents become Person, Company, Organization or LegalEntity entities;
+Every value goes through the library's own cleaning, so ``ftm validate`` gives back the
+same entities with the same values. Agents become Person, Company, Organization or LegalEntity entities;
 ownerships, controls and affiliations become Ownership, Control, Directorship,
 Employment and Membership entities with their dates, shares, notes, statuses and
 sources. What FtM cannot hold (kg's other claim types, deal stages, which source gave
