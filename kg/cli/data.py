@@ -18,7 +18,9 @@ from kg.cli.options import ProgressBar, as_of_options, data_option, graph_from_o
     type=click.Choice(["ttl", "nt", "nq", "jsonld", "xml", "trig", "graphml", "gexf", "csv", "bods", "ftm"]),
     help="Output format (default: from the file extension). csv writes entities.csv, relations.csv "
     "and sources.csv into the folder -o names. graphml and gexf write the agent network (agents as "
-    "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd.",
+    "nodes, claims as edges with type, label, dates and status; a missing value is \"\") for Gephi or yEd. "
+    "bods and ftm write the agents, ownership, control (and, for ftm, affiliations) as BODS 0.4 "
+    "statements or FollowTheMoney entities.",
 )
 @click.option("--with-ontology", is_flag=True, help="Include the ontology's triples.")
 @click.option(
@@ -31,7 +33,7 @@ from kg.cli.options import ProgressBar, as_of_options, data_option, graph_from_o
 )
 @data_option
 def export(output, export_format, with_ontology, profile, data):
-    """Write the graph to a file in an RDF format.
+    """Write the graph to a file: RDF, a sheet, a network, BODS or FollowTheMoney.
 
     The file is written whole or not at all: an existing file is replaced only
     once the new one is complete.
@@ -43,6 +45,7 @@ def export(output, export_format, with_ontology, profile, data):
         kg export --format csv -o my-sheet/
         kg export -o network.graphml
         kg export -o for-protege.owl --with-ontology --profile reasoner
+        kg export --format ftm -o graph.ftm.json
     """
     from kg.export import export_graph
 
