@@ -1,0 +1,136 @@
+"""A BODS file's statements, one at a time: a JSON array (read with ijson, never whole) or JSON Lines.
+
+Each statement comes with where it is, for messages: ``file:line`` in JSON Lines,
+``file: statement N`` in an array. A file that is not JSON, or that stops in the
+middle of a statement, is one ``InputError`` saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kg.errors import InputError
+
+_BOM = b"\xef\xbb\xbf"
+_STEP = 1 << 20  # progress is told every megabyte, not every statement
+FORMS = "a BODS file is a JSON array of statements, or JSON Lines (one statement per line)"
+
+
+def container(head: bytes) -> str | None:
+    """``"array"`` or ``"lines"`` by a file's first character; None when it is no JSON array or object."""
+    text = head[len(_BOM):] if head.startswith(_BOM) else head
+    text = text.lstrip(b" \t\r\n")
+    return {b"[": "array", b"{": "lines"}.get(text[:1])
+
+
+def first_statement(head: bytes) -> object | None:
+    """The first statement of a file whose first bytes are ``head``; None when they hold no whole one."""
+    kind = container(head)
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    try:
+        if kind == "array":
+            rest = text[1:].lstrip(" \t\r\n")
+            return json.JSONDecoder().raw_decode(rest)[0] if rest[:1] == "{" else None
+        if kind == "lines":
+            return json.loads(text.split("\n", 1)[0])
+    except ValueError:
+        return None
+    return None
+
+
+class Progress:
+    """Tells ``callback`` the bytes read, the file counted once over the reader's two passes (half each)."""
+
+    def __init__(self, callback: Callable[[int], object] | None, size: int) -> None:
+        self.callback, self.size, self.told = callback, size, 0
+
+    def at(self, done: int, pass_number: int) -> None:
+        if self.callback is None:
+            return
+        now = min(self.size, ((pass_number - 1) * self.size + done) // 2)
+        if now > self.told:
+            self.callback(now - self.told)
+            self.told = now
+
+
+def statements(path: Path, progress: Progress | None = None, pass_number: int = 1) -> Iterator[tuple[int, str, object]]:
+    """(number from 1, where, parsed statement) for each statement of ``path``, in file order."""
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        kind = container(handle.read(4096))
+        handle.seek(0)
+        if kind is None:
+            raise InputError(f"{path}: not BODS: {FORMS}")
+        reader = _lines(path, handle, progress, pass_number) if kind == "lines" else _array(path, handle, progress, pass_number)
+        yield from reader
+
+
+def _lines(path: Path, handle, progress: Progress | None, pass_number: int):
+    number = done = told = 0
+    for line_number, line in enumerate(handle, start=1):
+        done += len(line)
+        if progress is not None and done - told >= _STEP:
+            progress.at(done, pass_number)
+            told = done
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            value = json.loads(line, parse_float=Decimal)
+        except UnicodeDecodeError:
+            raise InputError(f"{path}:{line_number}: not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            if not line.endswith(b"\n"):  # only the last line of a file can lack its line break
+                raise InputError(f"{path}:{line_number}: the file ends in the middle of a statement (cut short?): {exc.msg}") from None
+            hint = f" ({FORMS})" if number == 1 else ""
+            raise InputError(f"{path}:{line_number}: not valid JSON: {exc.msg} at column {exc.colno}{hint}") from None
+        yield number, f"{path}:{line_number}", value
+    if progress is not None:
+        progress.at(done, pass_number)
+
+
+class _Counting:
+    """A binary file that counts what is read from it (for progress, and to tell a file that ends too soon)."""
+
+    def __init__(self, handle, progress: Progress | None, pass_number: int) -> None:
+        self.handle, self.progress, self.pass_number = handle, progress, pass_number
+        self.done, self.ended = 0, False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.done += len(data)
+        self.ended = self.ended or (not data and size != 0)  # ijson asks for 0 bytes to learn the type
+        if self.progress is not None:
+            self.progress.at(self.done, self.pass_number)
+        return data
+
+
+def _array(path: Path, handle, progress: Progress | None, pass_number: int):
+    import ijson  # a streaming parser: an array of a million statements is never all in memory
+
+    counting = _Counting(handle, progress, pass_number)
+    number = 0
+    items = ijson.items(counting, "item")  # numbers that are not whole come as Decimal, exactly as written
+    while True:
+        try:
+            value = next(items)
+        except StopIteration:
+            return
+        except ijson.JSONError as exc:
+            after = f"after statement {number}" if number else "before the first statement"
+            if counting.ended:
+                raise InputError(f"{path}: the file ends {after}, in the middle of its array of statements (cut short?)") from None
+            raise InputError(f"{path}: not valid JSON {after}: {_first_line(exc)}") from None
+        number += 1
+        yield number, f"{path}: statement {number}", value
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
