@@ -48,7 +48,8 @@ def planted_found(findings, planted) -> bool:
     rules = {rule.id: rule for rule in load_rules()}
     found: dict[str, set] = {rule: set() for rule in planted}
     for finding in findings:
-        found.setdefault(finding.rule, set()).add(tuple(finding.entities[role].id for role in rules[finding.rule].key))
+        # A key role a finding leaves unbound (d, in a 3-cycle of circular-financing) is left out, as kg synth writes it.
+        found.setdefault(finding.rule, set()).add(tuple(finding.entities[role].id for role in rules[finding.rule].key if role in finding.entities))
     return found == planted
 
 

@@ -54,20 +54,30 @@ def export(output, export_format, with_ontology, profile, data):
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="RDF file to write; its extension picks the format.")
 @click.option("--template", is_flag=True, help="Write empty entities.csv, relations.csv and sources.csv into FOLDER instead.")
-def ingest(folder, output, template):
-    """Turn a spreadsheet folder (entities.csv + relations.csv) into RDF claims.
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["bods", "ftm", "gleif"]),
+    help="Read FOLDER as a file of ownership data in this format (default: a folder is a sheet, a file is known by its content).",
+)
+def ingest(folder, output, template, input_format):
+    """Turn a spreadsheet folder (entities.csv + relations.csv), or a file of
+    ownership data (BODS 0.4, FollowTheMoney, GLEIF), into RDF claims.
 
     Every relations.csv row becomes a sourced, dated claim. Bad cells are all
     reported as FILE:LINE:COLUMN lines and nothing is written (exit code 2).
     Turtle, N-Triples, N-Quads, TriG and JSON-LD output is the same byte for
-    byte for the same sheet, so two ingests diff cleanly.
+    byte for the same input, so two ingests diff cleanly.
 
     \b
     Example:
         kg ingest --template my-sheet/
         kg ingest my-sheet/ -o my-sheet.ttl
+        kg ingest register-extract.jsonl -o register.ttl
         kg conflicts --data my-sheet/
     """
+    if template and input_format:
+        raise click.UsageError("--template writes a sheet; it takes no --format")
     if template:
         from kg.io.sheets.write import write_template
 
@@ -76,9 +86,9 @@ def ingest(folder, output, template):
         return
     if output is None:
         raise click.UsageError("give -o FILE to write the RDF to (or --template to start a sheet)")
-    from kg.io.sheets.read import ingest_to_file
+    from kg.io.load import ingest_file
 
-    used = ingest_to_file(folder, output)
+    used = ingest_file(folder, output, input_format)
     click.echo(f"Wrote {output} ({used})", err=True)
 
 

@@ -10,7 +10,12 @@ from rdflib import Graph
 from kg import resources
 from kg.io.rdf import parse_rdf_file
 from kg.io.sheets.read import ingest_folder
-from kg.io.ownership import read_into, reader_named
+from kg.errors import InputError
+from kg.io.atomic import write_atomically
+from kg.io.formats import export_format
+from kg.io.ownership import read_into, reader_for, reader_named
+from kg.io.rdf import serialize_sorted
+from kg.io.sheets.read import ingest_to_file
 from kg.io.walk import DataFile, RdfFile, walk
 from kg.vocab import bind_prefixes
 
@@ -33,3 +38,28 @@ def load_graph(inputs: Iterable[str | Path] | None = None, *, include_ontology: 
     if include_ontology:
         parse_rdf_file(graph, resources.ontology_path())
     return graph
+
+
+def ingest_file(source: str | Path, output: str | Path, reader_name: str | None = None) -> str:
+    """``kg ingest``: a sheet folder, or a file of ownership data (BODS, FollowTheMoney, GLEIF), as sorted RDF.
+
+    ``reader_name`` names the format where the file's content cannot tell. The
+    output is the same byte for byte for the same input, and nothing is written
+    when the input has a problem. Returns the RDF format written.
+    """
+    source = Path(source)
+    if source.is_dir() and reader_name is None:
+        return ingest_to_file(source, output)
+    chosen = export_format(output, None)
+    reader = reader_named(reader_name) if reader_name else (reader_for(source) if source.is_file() else None)
+    if reader_name and reader is None:
+        raise InputError(f"kg cannot read {reader_name} files yet")
+    if reader is None:
+        if not source.exists():
+            raise InputError(f"{source}: no such file or folder")
+        raise InputError(f"{source}: not a spreadsheet folder, and not a BODS, FollowTheMoney or GLEIF file kg recognises")
+    graph = Graph()
+    bind_prefixes(graph)
+    read_into(graph, reader, source)
+    write_atomically(output, serialize_sorted(graph, chosen))
+    return chosen.export_name
