@@ -87,7 +87,7 @@ def _lines(path: Path, handle, progress: Progress | None, pass_number: int):
             raise InputError(f"{path}:{line_number}: not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             if not line.endswith(b"\n"):  # only the last line of a file can lack its line break
-                raise InputError(f"{path}:{line_number}: the file ends in the middle of a statement (cut short?): {exc.msg}") from None
+                raise InputError(f"{path}:{line_number}: the file ends in the middle of a statement (cut short?): {exc.msg} at column {exc.colno}") from None
             hint = f" ({FORMS})" if number == 1 else ""
             raise InputError(f"{path}:{line_number}: not valid JSON: {exc.msg} at column {exc.colno}{hint}") from None
         yield number, f"{path}:{line_number}", value

@@ -23,6 +23,7 @@ statement becomes triples as soon as it is read.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from array import array
 from dataclasses import dataclass
@@ -117,17 +118,17 @@ def envelope(path: Path, number: int, where: str, value) -> tuple[str, str]:
         raise InputError(f"{where}: a statement is a JSON object, not {_json_type(value)}")
     details = value.get("publicationDetails")
     version = details.get("bodsVersion") if isinstance(details, dict) else None
-    if "statementID" in value or "statementType" in value:
-        said = version if isinstance(version, str) and version != BODS_VERSION else "0.3"
-        raise InputError(
-            f"{path}: BODS {said} is not supported; kg reads BODS {BODS_VERSION} (statement {number} has "
-            f"statementID and statementType, the shape of BODS 0.3 and before; BODS 0.4 statements have "
-            f"statementId, recordId, recordType and recordDetails)"
-        )
     statement_id = value.get("statementId")
+    if "statementID" in value or "statementType" in value:
+        said = _version(version) if isinstance(version, str) and version != BODS_VERSION else "0.3"
+        raise InputError(
+            f"{where}: BODS {said} is not supported; kg reads BODS {BODS_VERSION} (this statement has statementID and "
+            f"statementType, the shape of BODS 0.3 and before; BODS 0.4 statements have statementId, recordId, "
+            f"recordType and recordDetails)"
+        )
     named = f"{where}: statement {_shown(statement_id)}" if isinstance(statement_id, str) and statement_id else where
     if version is not None and version != BODS_VERSION:
-        raise InputError(f"{path}: BODS {_shown(version)} is not supported; kg reads BODS {BODS_VERSION} ({named[len(str(path)) + 2:]})")
+        raise InputError(f"{named}: BODS {_version(version)} is not supported; kg reads BODS {BODS_VERSION} (the statement's bodsVersion)")
     if not isinstance(statement_id, str) or not statement_id:
         raise InputError(f"{where}: a statement needs a statementId (text)")
     record_id, record_type = value.get("recordId"), value.get("recordType")
@@ -143,6 +144,10 @@ def envelope(path: Path, number: int, where: str, value) -> tuple[str, str]:
     if value.get("recordStatus") not in (None, "new", "updated", "closed"):
         raise InputError(f"{named}: recordStatus {_shown(value.get('recordStatus'))} is none of new, updated, closed")
     return record_id, record_type
+
+
+def _version(value) -> str:
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}\.[0-9]{1,3}", value) else _shown(value)
 
 
 def _json_type(value) -> str:

@@ -3,7 +3,7 @@ relationship records, one statement for each source that reports or confirms a c
 
 Record ids are kg's IRIs, so kg reads its own export back onto the same nodes. What
 BODS cannot hold is left out, never bent into something it is not: other claim types,
-claims only rumoured or denied, deals only proposed, agreed or terminated (each
+claims only rumored or denied, deals only proposed, agreed or terminated (each
 counted in a warning). A partial date becomes the first (start) or last (end) day of
 its month or year, so a claim holds over the same days when read back.
 """
@@ -66,7 +66,8 @@ def _number(value):
 class _Writer:
     def __init__(self, graph: Graph, today: str) -> None:
         self.graph, self.today = graph, today
-        self.left_out: Counter[str] = Counter()
+        self.left_out: Counter[str] = Counter()  # what was left out (or bent), by what it is
+        self.other_types: Counter[str] = Counter()
 
     def statements(self) -> list[dict]:
         graph = self.graph
@@ -89,13 +90,13 @@ class _Writer:
         for cls in CLAIM_TYPES:
             for claim in set(self.graph.subjects(RDF.type, cls)):
                 if cls not in _WRITTEN:
-                    self.left_out[f"{cls.rsplit('#', 1)[-1]} claims (BODS holds ownership and control only)"] += 1
+                    self.other_types[cls.rsplit("#", 1)[-1]] += 1
                 elif self.graph.value(claim, KG.stage) in _NOT_HELD:
-                    self.left_out["ownership or control claims of a deal only proposed, agreed or terminated"] += 1
+                    self.left_out["ownership or control claim(s) of a deal only proposed, agreed or terminated left out"] += 1
                 elif len(self._parties(claim)) != 2:
-                    self.left_out["ownership or control claims without exactly one party on each side"] += 1
+                    self.left_out["ownership or control claim(s) without exactly one party on each side left out"] += 1
                 elif list(self.graph.objects(claim, KG.attestation)) and not self._attestations(claim):
-                    self.left_out["ownership or control claims only rumoured or denied"] += 1
+                    self.left_out["ownership or control claim(s) only rumored or denied left out"] += 1
                 else:
                     kept.append(claim)
         return kept
@@ -129,7 +130,7 @@ class _Writer:
         graph, record_id = self.graph, str(agent)
         person = self._kind(agent) == "person"
         if self._kind(agent) == "party":
-            self.left_out["agents neither person nor organization, written as entities"] += 1
+            self.left_out["agent(s) typed neither person nor organization written as entities"] += 1
         label = self._text(agent, RDFS.label)
         details: dict = {"isComponent": False}
         reason = self._text(agent, KG.unspecifiedReason)
@@ -211,7 +212,7 @@ class _Writer:
         if parts and claim not in self.components:
             details["componentRecords"] = parts
         elif parts:
-            self.left_out["chains of chains (a component claim with components of its own)"] += 1
+            self.left_out["component claim(s) with components of their own written without them (BODS chains have one level)"] += 1
         details["subject"] = str(owned)
         details["interestedParty"] = self._inline(owner) if owner in self.inline else str(owner)
         details["interests"] = [interest]
@@ -283,10 +284,14 @@ class _Writer:
             return text
         day = date_bound(text, end=end)
         if day is None:
-            self.left_out["dates kg cannot read"] += 1
+            self.left_out["date(s) kg cannot read left out"] += 1
             return None
         return day.isoformat()
 
     def _warn(self) -> None:
+        if self.other_types:
+            kinds = ", ".join(f"{name} {count}" for name, count in sorted(self.other_types.items()))
+            total = sum(self.other_types.values())
+            warnings.warn(KgWarning(f"BODS export: {total} claim(s) left out, BODS holds ownership and control only ({kinds})"), stacklevel=4)
         for what, count in sorted(self.left_out.items()):
-            warnings.warn(KgWarning(f"BODS export: {count} {what} not written" if "written as" not in what else f"BODS export: {count} {what}"), stacklevel=4)
+            warnings.warn(KgWarning(f"BODS export: {count} {what}"), stacklevel=4)
