@@ -576,3 +576,246 @@ def test_stats_reads_a_json_lines_file_as_bods_not_as_json_ld(invoke, sheet_and_
     assert result.exit_code == 0, result.output
     classes = json.loads(result.stdout)["classes"]
     assert (classes["Organization"], classes["Ownership"], classes["Source"]) == (3, 2, 2)
+
+
+# --- writing BODS ----------------------------------------------------------------------------
+
+TODAY = __import__("datetime").date(2025, 7, 1)
+
+
+def bods_problems(path: Path) -> list:
+    """What the BODS 0.4 JSON Schema (and libcovebods's checks that need no network) say of a file."""
+    import libcovebods.config
+    import libcovebods.data_reader
+    import libcovebods.jsonschemavalidate
+    import libcovebods.run_tasks
+    import libcovebods.schema
+    from libcovebods.base_task import AdditionalCheck
+    from libcovebods.tasks.checks import record_based_checks
+
+    reader = libcovebods.data_reader.DataReader(str(path))
+    config = libcovebods.config.LibCoveBODSConfig()
+    schema = libcovebods.schema.SchemaBODS(reader, config)
+    assert schema.schema_version == "0.4"
+    problems = [error.json() for error in libcovebods.jsonschemavalidate.JSONSchemaValidator(schema).validate(reader)]
+    offline = [  # the known-scheme check downloads org-id.guide's list: left out
+        check for check in vars(record_based_checks).values()
+        if isinstance(check, type) and issubclass(check, AdditionalCheck) and check is not AdditionalCheck
+        and check is not record_based_checks.CheckStatementEntityIdentifiersHaveKnownScheme
+    ]
+    checks = libcovebods.run_tasks.process_additional_checks(reader, config, schema, task_classes=offline)
+    return problems + checks["additional_checks"]
+
+
+def export(graph: Graph, path: Path) -> Path:
+    buffer = io.BytesIO()
+    write_bods(graph, buffer, today=TODAY)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def fictional_graph() -> Graph:
+    """A small world with every kind of thing BODS can hold, and some it cannot."""
+    b = GraphBuilder()
+    g = b.graph
+    b.agent("kite-ai", "AILab")
+    b.agent("harbor-cloud", "CloudProvider")
+    b.agent("atlas-capital", "Investor")
+    b.agent("ivy-park", "Person")
+    for agent, scheme, value in (("harbor-cloud", "XI-LEI", HARBOR_LEI), ("atlas-capital", "XI-LEI", ATLAS_LEI), ("atlas-capital", "GB-COH", "09999999")):
+        node = DATA[f"identifier/{scheme}/{value}"]
+        g.add((DATA[agent], KG.identifier, node))
+        g.add((node, RDF.type, KG.Identifier))
+        g.add((node, KG.identifierScheme, Literal(scheme)))
+        g.add((node, KG.identifierValue, Literal(value)))
+    g.add((DATA["kite-ai"], KG.country, Literal("US-DE")))
+    g.add((DATA["ivy-park"], KG.country, Literal("GB")))
+    g.add((DATA["harbor-cloud"], KG.foundingDate, Literal("2019-09-03", datatype=XSD.date)))
+    anonymous = DATA["anonymous-owner"]
+    g.add((anonymous, RDF.type, KG.Person))
+    g.add((anonymous, RDFS.label, Literal("anonymous person (interestedPartyExemptFromDisclosure)")))
+    g.add((anonymous, KG.unspecifiedReason, Literal("interestedPartyExemptFromDisclosure")))
+    nobody = DATA["no-owner"]
+    g.add((nobody, RDF.type, KG.Agent))
+    g.add((nobody, RDFS.label, Literal("unspecified party (noBeneficialOwners)")))
+    g.add((nobody, KG.unspecifiedReason, Literal("noBeneficialOwners")))
+    g.add((nobody, DCTERMS.description, Literal("Kite AI (fictional) declares no beneficial owner.")))
+    registry, article = SOURCE["fictional-register-2024"], URIRef("https://news.example.org/atlas-harbor")
+    g.add((registry, RDF.type, KG.Source))
+    g.add((registry, DCTERMS.title, Literal("Fictional company register, 2024 extract")))
+    g.add((registry, DCTERMS.source, URIRef("https://register.example.org/harbor-cloud")))
+    g.add((registry, DCTERMS.publisher, Literal("Fictional Register")))
+    g.add((registry, DCTERMS.license, URIRef("https://creativecommons.org/publicdomain/zero/1.0/")))
+    g.add((registry, KG.retrievedOn, Literal("2024-05-01", datatype=XSD.date)))
+    g.add((registry, DCTERMS.date, Literal("2024-04-30", datatype=XSD.date)))
+    g.add((article, RDF.type, KG.Source))
+    g.add((article, DCTERMS.title, Literal("Atlas buys into Harbor (fictional article)", lang="en")))
+
+    def cite(claim, source, status):
+        node = BNode()
+        g.add((claim, KG.attestation, node))
+        g.add((node, RDF.type, KG.Attestation))
+        g.add((node, KG.source, source))
+        g.add((node, KG.status, KG[status]))
+
+    holding = b.ownership("atlas-capital", "harbor-cloud", start="2023-03", end="2025", share={"exact": "62.5"}, claim_id="atlas-holds-harbor")
+    g.remove((holding, KG.attestation, None))
+    cite(holding, registry, "Confirmed")
+    cite(holding, article, "Reported")
+    g.add((holding, KG.interestType, KG.Shareholding))
+    g.add((holding, KG.direct, Literal(True)))
+    votes = b.ownership("ivy-park", "atlas-capital", start="2021-06-01", share={"minimum": 25, "maximum": 50}, claim_id="ivy-votes-atlas")
+    g.add((votes, KG.interestType, KG.VotingRights))
+    board = b.control("ivy-park", "kite-ai", start="2022", claim_id="ivy-board-kite")
+    g.add((board, KG.controlBasis, KG.BoardAppointment))
+    g.add((board, RDFS.comment, Literal("appoints the board (fictional)", lang="en")))
+    b.control("no-owner", "kite-ai", claim_id="nobody-controls-kite")
+    b.ownership("anonymous-owner", "harbor-cloud", share={"exclusiveMinimum": 25}, claim_id="anonymous-holds-harbor")
+    through = b.ownership("ivy-park", "harbor-cloud", share={"exact": 15}, claim_id="ivy-holds-harbor-indirectly")
+    g.add((through, KG.direct, Literal(False)))
+    for part in (votes, holding):
+        g.add((part, KG.componentOf, through))
+    # What BODS cannot hold: other claim types, a rumour, a deal not done.
+    b.contract("kite-ai", "harbor-cloud", start="2024", claim_id="kite-buys-from-harbor")
+    b.investment("atlas-capital", "kite-ai", start="2024", claim_id="atlas-invests-in-kite")
+    b.ownership("kite-ai", "harbor-cloud", share={"exact": 5}, status="rumored", claim_id="rumoured-stake")
+    b.control("atlas-capital", "kite-ai", stage="proposed", claim_id="proposed-takeover")
+    return g
+
+
+WRITTEN_CLAIMS = {"atlas-holds-harbor", "ivy-votes-atlas", "ivy-board-kite", "nobody-controls-kite", "anonymous-holds-harbor", "ivy-holds-harbor-indirectly"}
+
+
+def canonical(graph: Graph) -> dict:
+    """What BODS can hold of a graph, with no IRI of a source or of a party BODS names inline."""
+
+    def agent(node):
+        types = {t for t in graph.objects(node, RDF.type)}
+        kind = "person" if KG.Person in types else "party" if types == {KG.Agent} else "entity"
+        identifiers = frozenset((str(graph.value(i, KG.identifierScheme)), str(graph.value(i, KG.identifierValue))) for i in graph.objects(node, KG.identifier))
+        facts = (graph.value(node, KG.country), graph.value(node, KG.unspecifiedReason), graph.value(node, DCTERMS.description), graph.value(node, KG.foundingDate))
+        return (kind, str(graph.value(node, RDFS.label)), identifiers, tuple(str(f) if f is not None else None for f in facts))
+
+    def source(attestation):
+        node = graph.value(attestation, KG.source)
+        url = graph.value(node, DCTERMS.source) or (node if str(node).startswith("https://news.") else None)
+        facts = [graph.value(node, p) for p in (DCTERMS.title, DCTERMS.publisher, DCTERMS.license, KG.retrievedOn)]
+        # What BODS asks for and the source did not say: an untitled statement is titled by its id (the first
+        # statement's, which the description of a statement kg writes keeps), its publisher is kg.
+        if str(facts[0]).startswith("BODS statement "):
+            facts[0] = None
+        if str(facts[1]) == "kg":
+            facts[1] = None
+        return (str(graph.value(attestation, KG.status)), str(url), *(str(f) if f is not None else None for f in facts))
+
+    claims = {}
+    for claim in claims_of(graph):
+        cls = KG.Ownership if (claim, RDF.type, KG.Ownership) in graph else KG.Control
+        roles = (KG.owner, KG.ownedEntity) if cls == KG.Ownership else (KG.controller, KG.controlledEntity)
+        start, end = graph.value(claim, KG.startDate), graph.value(claim, KG.endDate)
+        claims[str(claim)] = (
+            str(cls), agent(graph.value(claim, roles[0])), agent(graph.value(claim, roles[1])), tuple(sorted(share(graph, claim).items())),
+            date_bound(str(start), end=False) if start else None, date_bound(str(end), end=True) if end else None,
+            # An ownership that does not say what it is a part of is written as a shareholding (README).
+            graph.value(claim, KG.direct), graph.value(claim, KG.interestType) or (KG.Shareholding if cls == KG.Ownership else None),
+            graph.value(claim, KG.controlBasis) or (KG.OtherInfluence if cls == KG.Control else None),  # so is a control of no basis
+            str(graph.value(claim, RDFS.comment)), frozenset(source(a) for a in graph.objects(claim, KG.attestation)),
+            frozenset(str(whole) for whole in graph.objects(claim, KG.componentOf)),
+        )
+    agents = {agent(a) for a in set(graph.subjects(RDF.type, None)) if set(graph.objects(a, RDF.type)) & {KG.Person, KG.Agent, KG.Organization, KG.AILab, KG.CloudProvider, KG.Investor}}
+    return {"claims": claims, "agents": agents}
+
+
+def test_kgs_graph_written_as_bods_passes_the_bods_04_schema(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KgWarning)
+        path = export(fictional_graph(), tmp_path / "out.json")
+    assert bods_problems(path) == []
+    statements = json.loads(path.read_text("utf-8"))
+    assert {s["publicationDetails"]["bodsVersion"] for s in statements} == {"0.4"}
+    assert [s["recordType"] for s in statements].index("relationship") == sum(s["recordType"] != "relationship" for s in statements)
+
+
+def test_kg_reads_its_bods_back_to_every_agent_claim_share_date_and_source_bods_can_hold(tmp_path):
+    original = fictional_graph()
+    with pytest.warns(KgWarning) as said:
+        path = export(original, tmp_path / "out.json")
+    back = read(path)
+    before, after = canonical(original), canonical(back)
+    assert set(after["claims"]) == {str(CLAIM[c]) for c in WRITTEN_CLAIMS}  # kg's own IRIs come back
+    for claim in after["claims"]:
+        assert after["claims"][claim] == before["claims"][claim], claim
+    assert after["agents"] == before["agents"]
+    for agent in ("kite-ai", "harbor-cloud", "atlas-capital", "ivy-park", "anonymous-owner"):
+        assert (DATA[agent], RDFS.label, None) in back
+    warned = " | ".join(str(w.message) for w in said)
+    assert "2 claim(s) left out, BODS holds ownership and control only (ComputeContract 1, Investment 1)" in warned
+    assert "1 ownership or control claim(s) only rumored or denied left out" in warned
+    assert "1 ownership or control claim(s) of a deal only proposed, agreed or terminated left out" in warned
+
+
+def test_a_partial_date_is_written_as_the_day_it_starts_or_ends(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KgWarning)
+        statements = json.loads(export(fictional_graph(), tmp_path / "out.json").read_text("utf-8"))
+    (holding,) = {s["recordId"]: s for s in statements if s["recordId"].endswith("/atlas-holds-harbor")}.values()
+    assert holding["recordDetails"]["interests"] == [
+        {"type": "shareholding", "directOrIndirect": "direct", "share": {"exact": 62.5}, "startDate": "2023-03-01", "endDate": "2025-12-31"}
+    ]
+
+
+def test_each_source_of_a_claim_is_one_statement_of_its_record(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KgWarning)
+        statements = json.loads(export(fictional_graph(), tmp_path / "out.json").read_text("utf-8"))
+    holding = [s for s in statements if s["recordId"] == str(CLAIM["atlas-holds-harbor"])]
+    assert [s["recordStatus"] for s in holding] == ["new", "updated"]
+    register, article = sorted(holding, key=lambda s: s["source"]["description"], reverse=True)
+    assert register["source"] == {
+        "type": ["verified"], "description": "Fictional company register, 2024 extract",
+        "url": "https://register.example.org/harbor-cloud", "retrievedAt": "2024-05-01",
+    }
+    assert register["publicationDetails"] == {
+        "publicationDate": "2025-07-01", "bodsVersion": "0.4", "publisher": {"name": "Fictional Register"},
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+    }
+    assert register["statementDate"] == "2024-04-30"
+    assert article["source"] == {"type": ["thirdParty"], "description": "Atlas buys into Harbor (fictional article)", "url": "https://news.example.org/atlas-harbor"}
+    assert article["publicationDetails"]["publisher"] == {"name": "kg"} and article["statementDate"] == "2025-07-01"
+    (indirect,) = [s for s in statements if s["recordId"] == str(CLAIM["ivy-holds-harbor-indirectly"])]
+    assert indirect["recordDetails"]["componentRecords"] == sorted([str(CLAIM["atlas-holds-harbor"]), str(CLAIM["ivy-votes-atlas"])])
+    nobody = [s for s in statements if s["recordId"] == str(CLAIM["nobody-controls-kite"])][0]
+    assert nobody["recordDetails"]["interestedParty"] == {"reason": "noBeneficialOwners", "description": "Kite AI (fictional) declares no beneficial owner."}
+
+
+def test_the_same_graph_is_written_the_same_byte_for_byte(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KgWarning)
+        first, second = export(fictional_graph(), tmp_path / "a.json"), export(fictional_graph(), tmp_path / "b.json")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_control_through_shares_comes_back_as_an_ownership_as_the_readme_says(tmp_path):
+    b = GraphBuilder()
+    claim = b.control("ivy-park", "kite-ai", start="2022", share={"exact": 60}, claim_id="ivy-controls-kite")
+    b.graph.add((claim, KG.controlBasis, KG.Shareholding))
+    back = read(export(b.graph, tmp_path / "out.json"))
+    assert (claim, RDF.type, KG.Ownership) in back and share(back, claim) == {"exact": Decimal(60)}
+
+
+@pytest.mark.parametrize("path", BODS_04_FILES, ids=lambda p: p.name)
+def test_bods_read_and_written_again_reads_to_the_same_claims(path, tmp_path):
+    first = read(path)
+    again = read(export(first, tmp_path / "again.json"))
+    assert bods_problems(tmp_path / "again.json") == []
+    assert canonical(again) == canonical(first)
+
+
+def test_the_bundled_example_exports_to_valid_bods_through_the_cli(invoke, tmp_path):
+    out = tmp_path / "bundled.json"
+    result = invoke("export", "--format", "bods", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "Warning: BODS export:" in result.stderr and "left out, BODS holds ownership and control only" in result.stderr
+    assert bods_problems(out) == []
+    again = invoke("stats", "--data", out, "--format", "json")
+    assert json.loads(again.stdout)["classes"]["Control"] >= 1

@@ -108,13 +108,17 @@ class _Writer:
         return [*owners, *owned] if len(owners) == 1 and len(owned) == 1 and all(isinstance(n, URIRef) for n in owners + owned) else []
 
     def _attestations(self, claim: URIRef) -> list[tuple[URIRef | None, URIRef]]:
-        """(source, status) of each attestation that reports or confirms the claim, in a stable order."""
+        """(source, status) of each attestation that reports or confirms the claim, oldest statement first
+        (BODS's series of a record: "new", then "updated"; and kg's reader lets the last one stand)."""
         found = set()
         for attestation in self.graph.objects(claim, KG.attestation):
             status = self.graph.value(attestation, KG.status)
             if status in (KG.Reported, KG.Confirmed):
                 found.add((self.graph.value(attestation, KG.source), status))
-        return sorted(found, key=lambda pair: (str(pair[0]), str(pair[1])))
+        return sorted(found, key=lambda pair: (self._statement_date(pair[0]), str(pair[0]), str(pair[1])))
+
+    def _statement_date(self, source) -> str:
+        return (self._day(source, DCTERMS.date, end=False, moment=True) if source is not None else None) or self.today
 
     def _kind(self, agent: URIRef) -> str:
         types = set(self.graph.objects(agent, RDF.type))
@@ -239,7 +243,7 @@ class _Writer:
             "publicationDetails": publication,
         }
         if source is not None:
-            statement["statementDate"] = self._day(source, DCTERMS.date, end=False, moment=True) or self.today
+            statement["statementDate"] = self._statement_date(source)
             publisher = {}
             for value in self.graph.objects(source, DCTERMS.publisher):
                 publisher["url" if isinstance(value, URIRef) else "name"] = str(value)
