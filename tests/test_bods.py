@@ -465,6 +465,45 @@ def test_the_progress_callback_is_told_every_byte_once_over_both_passes(tmp_path
         assert sum(told) == path.stat().st_size and len(claims_of(graph)) == 197
 
 
+def test_record_ids_that_share_a_hash_are_told_apart(tmp_path, monkeypatch):
+    from kg.io.ownership import bods_read
+
+    path = write_statements(tmp_path / "r.jsonl", [
+        *json.loads((BODS / "indirect-ownership.json").read_text("utf-8")),
+        *register(
+            relationship(3, "fic-rel", "fic-harbor", "fic-atlas", shareholding({"exact": 30})),
+            relationship(4, "fic-rel", "fic-harbor", "fic-atlas", shareholding({"exact": 40}), status="updated"),
+        ),
+    ])
+    expected = set(read(path))
+    monkeypatch.setattr(bods_read, "record_key", lambda record_id: 7)  # every id one hash: every statement waits for the last
+    assert set(read(path)) == expected
+
+
+def test_a_component_stated_after_its_primary_still_joins_its_chain(tmp_path):
+    statements = json.loads((BODS / "indirect-ownership.json").read_text("utf-8"))
+    primary = statements.pop()
+    path = write_statements(tmp_path / "r.jsonl", [*statements[:3], primary, *statements[3:]])
+    graph = read(path)
+    assert len(set(graph.subjects(KG.componentOf, CLAIM["bods/d8d75ccf40e4"]))) == 2
+
+
+def test_a_byte_order_mark_is_no_data(tmp_path):
+    for form in ("lines", "array"):
+        path = write_statements(tmp_path / f"bom-{form}.json", register(), form)
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+        assert reader_for(path) is READER and len(set(read(path).subjects(RDF.type, KG.Organization))) == 2
+
+
+@pytest.mark.parametrize("content", ["[]", "\n\n", "[\n]\n"])
+def test_a_file_named_bods_that_holds_no_statement_is_an_error_not_an_empty_graph(invoke, content, tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text(content, encoding="utf-8")
+    result = invoke("stats", "--data", f"bods:{path}")
+    said = "holds no BODS statement" if "[" in content else "not BODS: a BODS file is a JSON array of statements, or JSON Lines (one statement per line)"
+    assert result.exit_code == 2 and result.stderr.strip().splitlines() == [f"Error: {path}: {said}"]
+
+
 # --- what kg cannot read ---------------------------------------------------------------------
 
 
@@ -803,8 +842,14 @@ def test_a_control_through_shares_comes_back_as_an_ownership_as_the_readme_says(
     assert (claim, RDF.type, KG.Ownership) in back and share(back, claim) == {"exact": Decimal(60)}
 
 
-@pytest.mark.parametrize("path", BODS_04_FILES, ids=lambda p: p.name)
-def test_bods_read_and_written_again_reads_to_the_same_claims(path, tmp_path):
+@pytest.mark.parametrize("name", [*(p.name for p in BODS_04_FILES), *fixture_cases()])
+def test_bods_read_and_written_again_reads_to_the_same_claims(name, tmp_path):
+    if name.endswith(".json"):
+        path = BODS / name
+    else:
+        from bods_fixtures import load
+
+        path = write_statements(tmp_path / "case.json", load(name).statements, "array")
     first = read(path)
     again = read(export(first, tmp_path / "again.json"))
     assert bods_problems(tmp_path / "again.json") == []

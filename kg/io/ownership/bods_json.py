@@ -16,6 +16,7 @@ from kg.errors import InputError
 
 _BOM = b"\xef\xbb\xbf"
 _STEP = 1 << 20  # progress is told every megabyte, not every statement
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads(parse_float=...) makes one a call
 FORMS = "a BODS file is a JSON array of statements, or JSON Lines (one statement per line)"
 
 
@@ -63,16 +64,19 @@ def statements(path: Path, progress: Progress | None = None, pass_number: int = 
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with handle:
-        kind = container(handle.read(4096))
-        handle.seek(0)
+        head = handle.read(4096)
+        kind = container(head)
         if kind is None:
             raise InputError(f"{path}: not BODS: {FORMS}")
-        reader = _lines(path, handle, progress, pass_number) if kind == "lines" else _array(path, handle, progress, pass_number)
-        yield from reader
+        start = len(_BOM) if head.startswith(_BOM) else 0  # a byte-order mark is no data (and ijson refuses it)
+        handle.seek(start)
+        reader = _lines if kind == "lines" else _array
+        yield from reader(path, handle, progress, pass_number, start)
 
 
-def _lines(path: Path, handle, progress: Progress | None, pass_number: int):
-    number = done = told = 0
+def _lines(path: Path, handle, progress: Progress | None, pass_number: int, start: int):
+    number = told = 0
+    done = start
     for line_number, line in enumerate(handle, start=1):
         done += len(line)
         if progress is not None and done - told >= _STEP:
@@ -82,7 +86,7 @@ def _lines(path: Path, handle, progress: Progress | None, pass_number: int):
             continue
         number += 1
         try:
-            value = json.loads(line, parse_float=Decimal)
+            value = _DECODER.decode(line.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError(f"{path}:{line_number}: not UTF-8 text") from None
         except json.JSONDecodeError as exc:
@@ -98,9 +102,9 @@ def _lines(path: Path, handle, progress: Progress | None, pass_number: int):
 class _Counting:
     """A binary file that counts what is read from it (for progress, and to tell a file that ends too soon)."""
 
-    def __init__(self, handle, progress: Progress | None, pass_number: int) -> None:
+    def __init__(self, handle, progress: Progress | None, pass_number: int, start: int) -> None:
         self.handle, self.progress, self.pass_number = handle, progress, pass_number
-        self.done, self.ended = 0, False
+        self.done, self.ended = start, False
 
     def read(self, size: int = -1) -> bytes:
         data = self.handle.read(size)
@@ -111,10 +115,10 @@ class _Counting:
         return data
 
 
-def _array(path: Path, handle, progress: Progress | None, pass_number: int):
+def _array(path: Path, handle, progress: Progress | None, pass_number: int, start: int):
     import ijson  # a streaming parser: an array of a million statements is never all in memory
 
-    counting = _Counting(handle, progress, pass_number)
+    counting = _Counting(handle, progress, pass_number, start)
     number = 0
     items = ijson.items(counting, "item")  # numbers that are not whole come as Decimal, exactly as written
     while True:

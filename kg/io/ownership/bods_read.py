@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from rdflib import RDF, RDFS, BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib import BNode, Literal, URIRef
 
 from kg.errors import InputError, KgWarning
 from kg.io.ownership import bods_json
@@ -45,6 +44,7 @@ from kg.io.ownership.bods_terms import (
     RECORD_TYPES,
     UNNAMED_KINDS,
     UNSPECIFIED_PARTY,
+    Terms as T,
     agent_iri,
     claim_iri,
     party_iri,
@@ -52,11 +52,15 @@ from kg.io.ownership.bods_terms import (
     status_of,
     unnamed_label,
 )
-from kg.io.ownership.bods_values import Values, check_text
+from kg.io.ownership.bods_values import Values, check_text, repeated
 from kg.io.sheets.cells import identifier_iri
-from kg.vocab import KG
 
 _RELATIONSHIP = RECORD_TYPES.index("relationship")
+
+
+def record_key(record_id: str) -> int:
+    """A record id as 64 bits, the same in both passes of one read (two ids may share one: told apart later)."""
+    return hash(record_id)
 
 
 def read_bods(path: str | Path, *, progress=None) -> Iterator[tuple]:
@@ -89,7 +93,7 @@ class _Index:
         hashes, kinds = array("q"), array("b")
         for number, where, value in bods_json.statements(path, progress, pass_number=1):
             record_id, record_type = envelope(path, number, where, value)
-            hashes.append(hash(record_id))
+            hashes.append(record_key(record_id))
             kinds.append(RECORD_TYPES.index(record_type))
         if not hashes:
             raise InputError(f"{path}: holds no BODS statement")
@@ -107,7 +111,7 @@ class _Index:
     def names_agent(self, record_id: str) -> bool:
         import numpy as np
 
-        key = hash(record_id)
+        key = record_key(record_id)
         at = int(np.searchsorted(self.agents, key))
         return at < len(self.agents) and int(self.agents[at]) == key
 
@@ -195,7 +199,7 @@ class _Reader:
                 number, f"{where}: statement {_shown(value['statementId'])}", value["statementId"], record_id, record_type,
                 value.get("recordStatus") == "closed", value["recordDetails"], value,
             )
-            key = hash(record_id)
+            key = record_key(record_id)
             last = self.index.last_of.get(key)
             if last is None:
                 yield from self._record([statement])
@@ -223,29 +227,29 @@ class _Reader:
         values, details = Values(statement.where), statement.details
         iri = agent_iri(statement.record_id)
         person = statement.record_type == "person"
-        yield iri, RDF.type, KG.Person if person else KG.Organization
+        yield iri, T.type, T.Person if person else T.Organization
         kind = values.text(details, "personType") if person else values.text(details, "entityType", nested="type")
         unspecified = values.unspecified(details, "unspecifiedPersonDetails" if person else "unspecifiedEntityDetails")
         reason = None
         if kind in UNNAMED_KINDS:
             reason = unspecified[0] if unspecified else REASON_NOT_GIVEN
-            yield iri, KG.unspecifiedReason, Literal(reason)
+            yield iri, T.unspecifiedReason, repeated(reason)
             if unspecified and unspecified[1]:
-                yield iri, DCTERMS.description, Literal(unspecified[1])
+                yield iri, T.dc_description, Literal(unspecified[1])
         name = values.person_name(details) if person else values.text(details, "name")
         fallback = UNNAMED_KINDS.get(kind, "unnamed person" if person else "unnamed entity")
-        yield iri, RDFS.label, Literal(name or unnamed_label(fallback, reason))
+        yield iri, T.label, Literal(name or unnamed_label(fallback, reason))
         for scheme, value in values.identifiers(details, self.unread_identifiers):
             node = identifier_iri(scheme, value)
-            yield iri, KG.identifier, node
-            yield node, RDF.type, KG.Identifier
-            yield node, KG.identifierScheme, Literal(scheme)
-            yield node, KG.identifierValue, Literal(value)
+            yield iri, T.identifier, node
+            yield node, T.type, T.Identifier
+            yield node, T.identifierScheme, repeated(scheme)
+            yield node, T.identifierValue, Literal(value)
         country = values.country(details, person)
         if country:
-            yield iri, KG.country, Literal(country)
+            yield iri, T.country, repeated(country)
         if not person and details.get("foundingDate") is not None:
-            yield iri, KG.foundingDate, values.date(details, "foundingDate")
+            yield iri, T.foundingDate, values.date(details, "foundingDate")
 
     def _relationship_record(self, statements: list[_Statement]) -> Iterator[tuple]:
         latest = statements[-1]
@@ -257,7 +261,7 @@ class _Reader:
         claims = said.claims
         if latest.closed:
             closing = Values(latest.where).statement_day(latest.value)
-            claims = [claim if any(p == KG.endDate for p, _ in claim) else claim | {(KG.endDate, closing)} for claim in claims]
+            claims = [claim if any(p == T.endDate for p, _ in claim) else claim | {(T.endDate, closing)} for claim in claims]
         iris = [claim_iri(latest.record_id, number) for number in range(1, len(claims) + 1)]
         yield from built[-1].parties
         attesting: dict[int, list[URIRef]] = {}
@@ -283,7 +287,7 @@ class _Reader:
         interests = values.array(details, "interests")
         claims = [self._interest(values.nested(f"interests/{number}"), interest, subject, party) for number, interest in enumerate(interests)]
         if not claims:  # a relationship that states no interest: control, the source not saying how
-            claims = [frozenset({(RDF.type, KG.Control), (KG.controller, party), (KG.controlledEntity, subject), (KG.controlBasis, OTHER_BASIS)})]
+            claims = [frozenset({(T.type, T.Control), (T.controller, party), (T.controlledEntity, subject), (T.controlBasis, OTHER_BASIS)})]
         return _Relationship(subject, party, parties, claims)
 
     def _party(self, statement: _Statement, details: dict, role: str, parties: list) -> URIRef:
@@ -299,11 +303,11 @@ class _Reader:
         is_subject = role == "subject"
         iri = party_iri(statement.record_id, "subject" if is_subject else "interested-party")
         # BODS's subject is an entity; an unnamed interested party may be a person or an entity, so it is only an agent.
-        parties.append((iri, RDF.type, KG.Organization if is_subject else KG.Agent))
-        parties.append((iri, RDFS.label, Literal(unnamed_label(UNNAMED_KINDS["unknownEntity"] if is_subject else UNSPECIFIED_PARTY, reason))))
-        parties.append((iri, KG.unspecifiedReason, Literal(reason)))
+        parties.append((iri, T.type, T.Organization if is_subject else T.Agent))
+        parties.append((iri, T.label, Literal(unnamed_label(UNNAMED_KINDS["unknownEntity"] if is_subject else UNSPECIFIED_PARTY, reason))))
+        parties.append((iri, T.unspecifiedReason, repeated(reason)))
         if description:
-            parties.append((iri, DCTERMS.description, Literal(description)))
+            parties.append((iri, T.dc_description, Literal(description)))
         return iri
 
     @staticmethod
@@ -312,22 +316,22 @@ class _Reader:
             raise values.error("is not an object")
         kind = values.text(interest, "type")
         if kind in OWNERSHIP_INTERESTS:
-            pairs = {(RDF.type, KG.Ownership), (KG.owner, party), (KG.ownedEntity, subject), (KG.interestType, OWNERSHIP_INTERESTS[kind])}
+            pairs = {(T.type, T.Ownership), (T.owner, party), (T.ownedEntity, subject), (T.interestType, OWNERSHIP_INTERESTS[kind])}
         else:
-            pairs = {(RDF.type, KG.Control), (KG.controller, party), (KG.controlledEntity, subject),
-                     (KG.controlBasis, CONTROL_BASES.get(kind, OTHER_BASIS))}
+            pairs = {(T.type, T.Control), (T.controller, party), (T.controlledEntity, subject),
+                     (T.controlBasis, CONTROL_BASES.get(kind, OTHER_BASIS))}
         directness = values.text(interest, "directOrIndirect")
         if directness in DIRECTNESS:
-            pairs.add((KG.direct, Literal(DIRECTNESS[directness])))
+            pairs.add((T.direct, repeated(DIRECTNESS[directness])))
         elif directness not in (None, "unknown"):
             raise values.error(f"directOrIndirect {_shown(directness)} is none of direct, indirect, unknown")
         pairs |= values.share(interest)
-        for key, prop in (("startDate", KG.startDate), ("endDate", KG.endDate)):
+        for key, prop in (("startDate", T.startDate), ("endDate", T.endDate)):
             if interest.get(key) is not None:
                 pairs.add((prop, values.date(interest, key)))
         details = values.text(interest, "details")
         if details:
-            pairs.add((RDFS.comment, Literal(details)))
+            pairs.add((T.comment, Literal(details)))
         return frozenset(pairs)
 
     # --- attestations and chains -----------------------------------------------------------
@@ -339,33 +343,34 @@ class _Reader:
             raise values.error("source is not an object")
         types = values.texts(source, "type")
         iri, status = source_iri(statement.id), status_of(types)
-        yield iri, RDF.type, KG.Source
-        yield iri, KG.recordId, Literal(statement.id)
-        yield iri, DCTERMS.title, Literal(values.text(source, "description") or f"BODS statement {statement.id}")
+        yield iri, T.type, T.Source
+        yield iri, T.recordId, Literal(statement.id)
+        title = values.text(source, "description")
+        yield iri, T.dc_title, repeated(title) if title else Literal(f"BODS statement {statement.id}")
         for one in types:
-            yield iri, KG.sourceType, Literal(one)
+            yield iri, T.sourceType, repeated(one)
         if source.get("url") is not None:
-            yield iri, DCTERMS.source, values.link(source, "url")
+            yield iri, T.dc_source, values.link(source, "url")
         if source.get("retrievedAt") is not None:
-            yield iri, KG.retrievedOn, values.moment(source, "retrievedAt")
+            yield iri, T.retrievedOn, values.moment(source, "retrievedAt")
         if value.get("statementDate") is not None:
-            yield iri, DCTERMS.date, values.moment(value, "statementDate")
+            yield iri, T.dc_date, values.moment(value, "statementDate")
         publication = value.get("publicationDetails") or {}
         if isinstance(publication, dict):
             publisher = publication.get("publisher") or {}
             if isinstance(publisher, dict):
                 if values.text(publisher, "name"):
-                    yield iri, DCTERMS.publisher, Literal(publisher["name"])
+                    yield iri, T.dc_publisher, repeated(publisher["name"])
                 if publisher.get("url") is not None:
-                    yield iri, DCTERMS.publisher, values.link(publisher, "url")
+                    yield iri, T.dc_publisher, values.link(publisher, "url")
             if publication.get("license") is not None:
-                yield iri, DCTERMS.license, values.link(publication, "license")
+                yield iri, T.dc_license, values.link(publication, "license")
         for claim in claims:
             node = _attestation_node(claim, iri, status)
-            yield claim, KG.attestation, node
-            yield node, RDF.type, KG.Attestation
-            yield node, KG.source, iri
-            yield node, KG.status, status
+            yield claim, T.attestation, node
+            yield node, T.type, T.Attestation
+            yield node, T.source, iri
+            yield node, T.status, status
 
     def _chain(self, statement: _Statement, claims: list[URIRef]) -> Iterator[tuple]:
         values, details = Values(statement.where), statement.details
@@ -400,11 +405,11 @@ class _Reader:
 def _links(components: list[URIRef], claims: list[URIRef]) -> Iterator[tuple]:
     for component in components:
         for claim in claims:
-            yield component, KG.componentOf, claim
+            yield component, T.componentOf, claim
 
 
 def _without_end(claim: frozenset) -> frozenset:
-    return frozenset(pair for pair in claim if pair[0] != KG.endDate)
+    return frozenset(pair for pair in claim if pair[0] != T.endDate)
 
 
 def _attestation_node(claim: URIRef, source: URIRef, status: URIRef) -> BNode:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from rdflib import URIRef
+from rdflib import RDF, RDFS, URIRef
+from rdflib.namespace import DCTERMS
 
 from kg.vocab import CLAIM, DATA, KG, SOURCE
 
@@ -99,3 +100,47 @@ def party_iri(record_id: str, role: str) -> URIRef:
 def source_iri(statement_id: str) -> URIRef:
     """The source of a statement, named by its statement id (unique in the world, BODS says)."""
     return SOURCE["bods/" + urllib.parse.quote(statement_id, safe="")]
+
+
+class Terms:
+    """The terms the reader writes, looked up once: an rdflib namespace makes a new term at each access,
+    which a million statements feel."""
+
+    type, label, comment = RDF.type, RDFS.label, RDFS.comment
+    dc_date = DCTERMS.date
+    dc_description = DCTERMS.description
+    dc_license = DCTERMS.license
+    dc_publisher = DCTERMS.publisher
+    dc_source = DCTERMS.source
+    dc_title = DCTERMS.title
+    Agent = KG.Agent
+    Attestation = KG.Attestation
+    Control = KG.Control
+    Identifier = KG.Identifier
+    Organization = KG.Organization
+    Ownership = KG.Ownership
+    Person = KG.Person
+    Source = KG.Source
+    attestation = KG.attestation
+    componentOf = KG.componentOf
+    controlBasis = KG.controlBasis
+    controlledEntity = KG.controlledEntity
+    controller = KG.controller
+    country = KG.country
+    direct = KG.direct
+    endDate = KG.endDate
+    foundingDate = KG.foundingDate
+    identifier = KG.identifier
+    identifierScheme = KG.identifierScheme
+    identifierValue = KG.identifierValue
+    interestType = KG.interestType
+    ownedEntity = KG.ownedEntity
+    owner = KG.owner
+    recordId = KG.recordId
+    retrievedOn = KG.retrievedOn
+    source = KG.source
+    sourceType = KG.sourceType
+    startDate = KG.startDate
+    status = KG.status
+    unspecifiedReason = KG.unspecifiedReason
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 from rdflib import XSD, Literal, URIRef
@@ -21,6 +22,17 @@ from kg.vocab import SHARE_PROPERTIES
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?")
+
+
+#: A literal for a value that repeats from statement to statement (a date, a source type, a publisher):
+#: made once, as rdflib's Literal is slow to make and a file holds millions of them.
+repeated = lru_cache(maxsize=1 << 16, typed=True)(Literal)
+_date_literal = lru_cache(maxsize=1 << 14)(date_literal)
+
+
+@lru_cache(maxsize=1 << 12)
+def _link(text: str) -> URIRef | Literal:
+    return URIRef(text) if is_iri(text) else Literal(text)
 
 
 def check_text(value: str) -> str | None:
@@ -73,7 +85,7 @@ class Values:
     def date(self, obj: dict, key: str) -> Literal:
         """A date as BODS gives it (YYYY-MM-DD; a year or year-month kept as such; a date-time as its day)."""
         text = self.text(obj, key) or ""
-        literal = date_literal(text[:10] if _DATE_TIME.fullmatch(text) else text)
+        literal = _date_literal(text[:10] if _DATE_TIME.fullmatch(text) else text)
         if literal is None:
             raise self.error(f"{key} {text!r} is not a date (YYYY-MM-DD)")
         return literal
@@ -86,7 +98,7 @@ class Values:
                 datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 raise self.error(f"{key} {text!r} is not a date-time") from None
-            return Literal(text, datatype=XSD.dateTime)
+            return repeated(text, datatype=XSD.dateTime)
         return self.date(obj, key)
 
     def statement_day(self, statement: dict) -> Literal:
@@ -96,8 +108,7 @@ class Values:
 
     def link(self, obj: dict, key: str) -> URIRef | Literal:
         """A URL as an IRI; one that is not an absolute IRI stays text (it is still the source's word)."""
-        text = self.text(obj, key) or ""
-        return URIRef(text) if is_iri(text) else Literal(text)
+        return _link(self.text(obj, key) or "")
 
     def share(self, interest: dict) -> set:
         share = interest.get("share")
