@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
@@ -864,3 +866,34 @@ def test_the_bundled_example_exports_to_valid_bods_through_the_cli(invoke, tmp_p
     assert bods_problems(out) == []
     again = invoke("stats", "--data", out, "--format", "json")
     assert json.loads(again.stdout)["classes"]["Control"] >= 1
+
+
+# Names and notes anyone can write (quotes, control characters, other scripts; no lone surrogate,
+# which no RDF store holds); shares as BODS gives them; dates of every precision.
+names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(str.strip)
+percent = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
+shares = st.one_of(
+    st.builds(lambda v: {"exact": v}, percent),
+    st.tuples(percent, percent).map(lambda pair: {"minimum": min(pair), "maximum": max(pair)}),
+    st.builds(lambda key, v: {key: v}, st.sampled_from(["exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum"]), percent),
+    st.just({}),
+)
+dates = st.one_of(st.none(), st.dates(min_value=__import__("datetime").date(1990, 1, 1), max_value=__import__("datetime").date(2030, 12, 31)).flatmap(
+    lambda day: st.sampled_from([day.isoformat(), day.isoformat()[:7], day.isoformat()[:4]])))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(owner=names, owned=names, note=names, share_given=shares, start=dates, end=dates, direct=st.sampled_from([None, True, False]),
+       status=st.sampled_from(["reported", "confirmed"]))
+def test_any_ownership_survives_a_round_trip_through_bods(tmp_path, owner, owned, note, share_given, start, end, direct, status):
+    b = GraphBuilder()
+    b.agent("owner", "Person")
+    b.agent("owned", "AILab")
+    b.graph.set((DATA["owner"], RDFS.label, Literal(owner)))
+    b.graph.set((DATA["owned"], RDFS.label, Literal(owned)))
+    claim = b.ownership("owner", "owned", start=start, end=end, share=share_given, status=status, claim_id="the-holding")
+    b.graph.add((claim, RDFS.comment, Literal(note)))
+    if direct is not None:
+        b.graph.add((claim, KG.direct, Literal(direct)))
+    path = export(b.graph, tmp_path / "any.json")
+    assert canonical(read(path)) == canonical(b.graph)
