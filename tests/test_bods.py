@@ -497,6 +497,18 @@ def test_a_byte_order_mark_is_no_data(tmp_path):
         assert reader_for(path) is READER and len(set(read(path).subjects(RDF.type, KG.Organization))) == 2
 
 
+@pytest.mark.parametrize("form", ["lines", "array"])
+def test_a_statement_nested_thousands_deep_is_refused_before_it_costs_memory(form, tmp_path):
+    # ijson's items() spelled out each value's path: 10^5 levels took it 24 GB. 5,000 show the limit safely.
+    deep = register(entity(3, "fic-deep", "Deep Ltd (fictional)", details={"alternateNames": "x"}))
+    path = write_statements(tmp_path / f"deep-{form}.json", deep, form)
+    path.write_text(path.read_text("utf-8").replace('"x"', "[" * 5000 + "]" * 5000), encoding="utf-8")
+    assert reader_for(path) is READER  # the first statement still shows what the file is
+    where = ":3" if form == "lines" else ": statement 3"
+    with pytest.raises(InputError, match=f"{where}: nested more than 32 deep, which no BODS statement is"):
+        read(path)
+
+
 @pytest.mark.parametrize("content", ["[]", "\n\n", "[\n]\n"])
 def test_a_file_named_bods_that_holds_no_statement_is_an_error_not_an_empty_graph(invoke, content, tmp_path):
     path = tmp_path / "empty.json"

@@ -17,6 +17,9 @@ from kg.errors import InputError
 _BOM = b"\xef\xbb\xbf"
 _STEP = 1 << 20  # progress is told every megabyte, not every statement
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads(parse_float=...) makes one a call
+#: How deep a statement may nest (BODS's go six deep); deeper is refused before it costs memory or stack.
+MAX_DEPTH = 32
+TOO_DEEP = f"nested more than {MAX_DEPTH} deep, which no BODS statement is"
 FORMS = "a BODS file is a JSON array of statements, or JSON Lines (one statement per line)"
 
 
@@ -37,7 +40,7 @@ def first_statement(head: bytes) -> object | None:
             return json.JSONDecoder().raw_decode(rest)[0] if rest[:1] == "{" else None
         if kind == "lines":
             return json.loads(text.split("\n", 1)[0])
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return None
 
@@ -89,6 +92,8 @@ def _lines(path: Path, handle, progress: Progress | None, pass_number: int, star
             value = _DECODER.decode(line.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError(f"{path}:{line_number}: not UTF-8 text") from None
+        except RecursionError:
+            raise InputError(f"{path}:{line_number}: {TOO_DEEP}") from None
         except json.JSONDecodeError as exc:
             if not line.endswith(b"\n"):  # only the last line of a file can lack its line break
                 raise InputError(f"{path}:{line_number}: the file ends in the middle of a statement (cut short?): {exc.msg} at column {exc.colno}") from None
@@ -120,7 +125,9 @@ def _array(path: Path, handle, progress: Progress | None, pass_number: int, star
 
     counting = _Counting(handle, progress, pass_number, start)
     number = 0
-    items = ijson.items(counting, "item")  # numbers that are not whole come as Decimal, exactly as written
+    # ijson's own items() spells out each value's path as text: a file nested 10^5 deep took it
+    # gigabytes. Its bare events, built here with a depth limit, cost what the file holds.
+    items = _items(ijson.basic_parse(counting, use_float=False))  # numbers not whole come as Decimal, as written
     while True:
         try:
             value = next(items)
@@ -131,8 +138,44 @@ def _array(path: Path, handle, progress: Progress | None, pass_number: int, star
             if counting.ended:
                 raise InputError(f"{path}: the file ends {after}, in the middle of its array of statements (cut short?)") from None
             raise InputError(f"{path}: not valid JSON {after}: {_first_line(exc)}") from None
+        except _TooDeep:
+            raise InputError(f"{path}: statement {number + 1}: {TOO_DEEP}") from None
         number += 1
         yield number, f"{path}: statement {number}", value
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _items(events):
+    """The elements of a top-level JSON array, from ijson's bare events, refusing any nested over MAX_DEPTH."""
+    for event, _ in events:  # the array's start
+        break
+    stack: list[list] = []  # [container, its current key] for each container being built
+    for event, value in events:
+        if event == "map_key":
+            stack[-1][1] = value
+            continue
+        if event == "start_map" or event == "start_array":
+            if len(stack) >= MAX_DEPTH:
+                raise _TooDeep
+            stack.append([{} if event == "start_map" else [], None])
+            continue
+        if event == "end_map" or event == "end_array":
+            if not stack:  # the end of the file's array; what follows it is an error ijson raises
+                for _ in events:
+                    pass
+                return
+            value = stack.pop()[0]
+        if not stack:
+            yield value
+        else:
+            container, key = stack[-1]
+            if type(container) is list:
+                container.append(value)
+            else:
+                container[key] = value
 
 
 def _first_line(exc: Exception) -> str:

@@ -13,6 +13,7 @@ import urllib.parse
 from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.entities import is_iri
 from kg.vocab import CLAIM, DATA, KG, SOURCE
 
 BODS_VERSION = "0.4"
@@ -78,7 +79,7 @@ def unnamed_label(kind: str, reason: str | None) -> str:
 
 def _kept(record_id: str) -> bool:
     """A record id that is one of kg's own data IRIs (as kg's BODS writer writes them) names that node again."""
-    return record_id.startswith(str(DATA)) and not any(char in record_id for char in ' <>"{}|\\^`') and record_id.isprintable()
+    return record_id.startswith(str(DATA)) and is_iri(record_id)
 
 
 def agent_iri(record_id: str) -> URIRef:
