@@ -217,12 +217,14 @@ class _Writer:
             details["componentRecords"] = parts
         elif parts:
             self.left_out["component claim(s) with components of their own written without them (BODS chains have one level)"] += 1
-        details["subject"] = str(owned)
+        details["subject"] = self._inline(owned) if owned in self.inline else str(owned)
         details["interestedParty"] = self._inline(owner) if owner in self.inline else str(owner)
         details["interests"] = [interest]
         attestations = self._attestations(claim) or [(None, None)]
+        # The network's subject: the entity owned, unless BODS knows it only by a reason.
+        declared = str(next((agent for agent in (owned, owner) if agent not in self.inline), claim))
         return [
-            self._statement(str(claim), number, source, "relationship", str(owned), details, status)
+            self._statement(str(claim), number, source, "relationship", declared, details, status)
             for number, (source, status) in enumerate(attestations, start=1)
         ]
 
