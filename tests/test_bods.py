@@ -631,6 +631,16 @@ def test_stats_reads_a_json_lines_file_as_bods_not_as_json_ld(invoke, sheet_and_
     assert (classes["Organization"], classes["Ownership"], classes["Source"]) == (3, 2, 2)
 
 
+def test_kg_ingest_writes_a_bods_file_as_the_same_sorted_turtle_every_time(invoke, sheet_and_register, tmp_path):
+    _, extract = sheet_and_register
+    outputs = [tmp_path / "first.ttl", tmp_path / "second.ttl"]
+    for output in outputs:
+        result = invoke("ingest", extract, "-o", output)
+        assert result.exit_code == 0, result.output
+    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+    assert set(Graph().parse(outputs[0])) and len(claims_of(Graph().parse(outputs[0]))) == 2
+
+
 # --- writing BODS ----------------------------------------------------------------------------
 
 TODAY = __import__("datetime").date(2025, 7, 1)
