@@ -43,12 +43,13 @@ notebooks: install
 	$(BIN)/python notebooks/refresh.py
 
 # Load and conflict times per back-end on synthetic graphs, then kg query's time for every bundled
-# and README query (minutes; not part of the tests).
+# and README query, then the ownership data readers' statements per second (minutes; not part of the tests).
 # The full run takes about half an hour and ~5 GB of /tmp (10^7 triples); BENCH_SIZES=1e4,1e5 for a quick look.
 BENCH_SIZES ?= 1e4,1e5,1e6,1e7
 bench: install
 	$(BIN)/python bench/conflicts_bench.py --sizes $(BENCH_SIZES)
 	$(BIN)/python bench/query_bench.py
+	$(BIN)/python bench/readers_bench.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -77,7 +77,9 @@ LAUGHS = (
 BAD_INPUTS = [
     ("missing.ttl", None, "no such file"),
     ("graph.xyz", "id,name,type\nacme,Acme,Organization\n", "unknown file extension '.xyz'"),
-    ("statements.json", '[{"statementId": "s1", "recordType": "entity", "recordDetails": {"name": "A"}}]', "statements.json: JSON that is not JSON-LD"),
+    ("records.json", '[{"id": "s1", "type": "entity", "details": {"name": "A"}}]', "records.json: JSON that is not JSON-LD"),
+    # BODS is told by its content and read as BODS (issue 17): a statement without its record is an error of its own.
+    ("statements.json", '[{"statementId": "s1", "recordType": "entity", "recordDetails": {"name": "A"}}]', "statements.json: statement 1: statement 's1': needs a recordId"),
     ("entities.csv", "id,name,type\n", "give the folder that holds entities.csv"),
     ("syntax.ttl", "<urn:a> <urn:p> <urn:b> .\n<urn:c> <urn:p> .\n", "syntax.ttl:2: not valid turtle"),
     ("prefix.ttl", "@prefix ex: <urn:ex#> .\n\nex:a ex:p nope:b .\n", "prefix.ttl:3: not valid turtle"),
