@@ -50,6 +50,8 @@ bench: install
 	$(BIN)/python bench/conflicts_bench.py --sizes $(BENCH_SIZES)
 	$(BIN)/python bench/query_bench.py
 	$(BIN)/python bench/readers_bench.py
+	$(BIN)/python bench/ftm_bench.py --sizes 1e5,1e6 --modes stream
+	$(BIN)/python bench/gleif_bench.py --records 1e6
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -382,6 +382,7 @@ def test_interest_types_become_ownership_or_control_with_a_basis(tmp_path):
             {"type": "appointmentOfBoard", "directOrIndirect": "direct", "details": "appoints the board (fictional)"},
             {"type": "otherInfluenceOrControl", "startDate": "2022-05"},
             {"type": "seniorManagingOfficial"},
+            {"type": "boardMember", "startDate": "2021"},
         ),
     ))
     graph = read(path)
@@ -394,8 +395,14 @@ def test_interest_types_become_ownership_or_control_with_a_basis(tmp_path):
     assert str(graph.value(board, RDFS.comment)) == "appoints the board (fictional)"
     assert graph.value(other, KG.controlBasis) == KG.OtherInfluence
     assert graph.value(other, KG.startDate) == Literal("2022-05", datatype=XSD.gYearMonth)
-    assert graph.value(official, KG.controlBasis) == KG.OtherInfluence
-    assert {edge(graph, c)[1] for c in (board, other, official)} == {"Ivy Park (fictional)"}
+    # A senior managing official and a board member hold a post, not control: affiliations, which the
+    # interlock rules read, never control links.
+    member = CLAIM["bods/fic-rel/interest-5"]
+    assert (official, RDF.type, KG.Affiliation) in graph and (official, RDF.type, KG.Control) not in graph
+    assert graph.value(official, KG.affiliationKind) == KG.Officer and str(graph.value(official, KG.roleTitle)) == "senior managing official"
+    assert graph.value(official, KG.affiliate) == ivy and graph.value(official, KG.affiliatedOrganization) == DATA["bods/fic-harbor"]
+    assert graph.value(member, KG.affiliationKind) == KG.BoardSeat and graph.value(member, KG.startDate) == Literal("2021", datatype=XSD.gYear)
+    assert {edge(graph, c)[1] for c in (board, other)} == {"Ivy Park (fictional)"}
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,9 @@ BAD_TERMS = [
     ("datatype.ttl", '<urn:a> <urn:p> "1"^^<http://example.org/a b> .\n', "datatype.ttl:1: not a valid IRI: 'http://example.org/a b'"),
     ("space.rdf", XML_HEAD.format("").replace("<!DOCTYPE rdf:RDF [  ]>\n", "")
      + XML_BODY.replace('rdf:about="urn:x"', 'rdf:about="http://example.org/a b"').format("x"), "space.rdf:3: not a valid IRI"),
-    ("surrogate.jsonld", '{"@id": "urn:a", "urn:p": "\\ud800"}', "surrogate.jsonld: not a valid literal"),
+    # rdflib parses JSON with orjson where it is installed (followthemoney brings it), which refuses the
+    # lone surrogate as JSON; the standard json module lets it through to kg's literal check.
+    ("surrogate.jsonld", '{"@id": "urn:a", "urn:p": "\\ud800"}', ("surrogate.jsonld: not a valid literal", "surrogate.jsonld:1: not valid json-ld: no low surrogate")),
     ("surrogate.ttl", '<urn:a> <urn:p> "\\uD800" .\n', "not a valid literal"),
     ("deep.ttl", "<urn:a> <urn:p> " + "[ <urn:p> " * 400 + "<urn:z>" + " ]" * 400 + " .\n",
      "deep.ttl: Turtle nested too deeply for the in-memory reader"),
@@ -170,7 +172,8 @@ def test_a_term_no_store_can_hold_is_one_error_naming_the_file(runner, tmp_path,
 
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError, match=re.escape(needle)):
+    needles = needle if isinstance(needle, tuple) else (needle,)
+    with pytest.raises(InputError, match="|".join(map(re.escape, needles))):
         load_graph([path])
     for command in (["stats"], ["export", "-o", str(tmp_path / "out.ttl")], ["query", "-e", "SELECT * { ?s ?p ?o }", "--format", "tsv"]):
         result = runner.invoke(cli, [*command, "--data", str(path)])

@@ -36,7 +36,9 @@ from kg.errors import InputError, KgWarning
 from kg.io.ownership import bods_json
 from kg.io.ownership.bods_terms import (
     BODS_VERSION,
+    AFFILIATION_INTERESTS,
     CONTROL_BASES,
+    ROLE_TITLES,
     DIRECTNESS,
     OTHER_BASIS,
     OWNERSHIP_INTERESTS,
@@ -317,6 +319,9 @@ class _Reader:
         kind = values.text(interest, "type")
         if kind in OWNERSHIP_INTERESTS:
             pairs = {(T.type, T.Ownership), (T.owner, party), (T.ownedEntity, subject), (T.interestType, OWNERSHIP_INTERESTS[kind])}
+        elif kind in AFFILIATION_INTERESTS:
+            pairs = {(T.type, T.Affiliation), (T.affiliate, party), (T.affiliatedOrganization, subject),
+                     (T.affiliationKind, AFFILIATION_INTERESTS[kind]), (T.roleTitle, Literal(ROLE_TITLES[kind]))}
         else:
             pairs = {(T.type, T.Control), (T.controller, party), (T.controlledEntity, subject),
                      (T.controlBasis, CONTROL_BASES.get(kind, OTHER_BASIS))}

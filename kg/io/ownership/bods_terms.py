@@ -25,6 +25,12 @@ INTEREST_OF_OWNERSHIP = {term: name for name, term in OWNERSHIP_INTERESTS.items(
 #: The control basis of the interest types that say how control is held; every other one
 #: (otherInfluenceOrControl, seniorManagingOfficial, trustee, unknownInterest, none given...) is other influence.
 CONTROL_BASES = {"appointmentOfBoard": KG.BoardAppointment}
+#: Interest types that are a seat or a post, not control: a board member is no controller (and the
+#: interlock rules read board seats and officers' posts as affiliations).
+AFFILIATION_INTERESTS = {"boardMember": KG.BoardSeat, "boardChair": KG.BoardSeat, "seniorManagingOfficial": KG.Officer}
+INTEREST_OF_AFFILIATION = {KG.BoardSeat: "boardMember", KG.Officer: "seniorManagingOfficial"}
+#: The role title kg keeps for each, as BODS words it.
+ROLE_TITLES = {"boardMember": "board member", "boardChair": "board chair", "seniorManagingOfficial": "senior managing official"}
 OTHER_BASIS = KG.OtherInfluence
 #: The interest type kg writes for each control basis.
 INTEREST_OF_BASIS = {
@@ -114,6 +120,7 @@ class Terms:
     dc_publisher = DCTERMS.publisher
     dc_source = DCTERMS.source
     dc_title = DCTERMS.title
+    Affiliation = KG.Affiliation
     Agent = KG.Agent
     Attestation = KG.Attestation
     Control = KG.Control
@@ -122,6 +129,9 @@ class Terms:
     Ownership = KG.Ownership
     Person = KG.Person
     Source = KG.Source
+    affiliate = KG.affiliate
+    affiliatedOrganization = KG.affiliatedOrganization
+    affiliationKind = KG.affiliationKind
     attestation = KG.attestation
     componentOf = KG.componentOf
     controlBasis = KG.controlBasis
@@ -138,6 +148,7 @@ class Terms:
     ownedEntity = KG.ownedEntity
     owner = KG.owner
     recordId = KG.recordId
+    roleTitle = KG.roleTitle
     retrievedOn = KG.retrievedOn
     source = KG.source
     sourceType = KG.sourceType

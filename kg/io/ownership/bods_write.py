@@ -27,6 +27,7 @@ from kg.errors import KgWarning
 from kg.io.ownership.bods_terms import (
     BODS_VERSION,
     CONFIRMING_SOURCE_TYPES,
+    INTEREST_OF_AFFILIATION,
     INTEREST_OF_BASIS,
     INTEREST_OF_OWNERSHIP,
     SOURCE_TYPES,
@@ -41,7 +42,7 @@ from kg.vocab import AGENT_CLASSES, CLAIM_TYPES, DATA, KG, SHARE_PROPERTIES, STA
 DEFAULT_PUBLISHER = {"name": "kg"}
 #: Deal stages at which an ownership or control does not hold yet, or no longer: BODS would state it as held.
 _NOT_HELD = frozenset({STAGE_IRIS["proposed"], STAGE_IRIS["agreed"], STAGE_IRIS["terminated"]})
-_WRITTEN = (KG.Ownership, KG.Control)
+_WRITTEN = (KG.Ownership, KG.Control, KG.Affiliation)
 _STATEMENT_IDS = uuid.UUID("6f1d3c52-8a57-4c0e-9a43-3d1f0b1c2a77")  # the namespace of kg's statement ids
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 _JURISDICTION_CODE = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
@@ -89,7 +90,8 @@ class _Writer:
         kept = []
         for cls in CLAIM_TYPES:
             for claim in set(self.graph.subjects(RDF.type, cls)):
-                if cls not in _WRITTEN:
+                if cls not in _WRITTEN or (cls == KG.Affiliation and self.graph.value(claim, KG.affiliationKind) not in INTEREST_OF_AFFILIATION):
+                    # An employee's or advisor's affiliation is no interest BODS records; a board seat or post is.
                     self.other_types[cls.rsplit("#", 1)[-1]] += 1
                 elif self.graph.value(claim, KG.stage) in _NOT_HELD:
                     self.left_out["ownership or control claim(s) of a deal only proposed, agreed or terminated left out"] += 1
@@ -103,7 +105,7 @@ class _Writer:
 
     def _parties(self, claim: URIRef) -> list[URIRef]:
         """[interested party, subject] of a claim; fewer or more when the claim is malformed."""
-        cls = CLAIM_TYPES[KG.Ownership if (claim, RDF.type, KG.Ownership) in self.graph else KG.Control]
+        cls = CLAIM_TYPES[next((c for c in _WRITTEN if (claim, RDF.type, c) in self.graph), KG.Control)]
         owners, owned = list(self.graph.objects(claim, cls.subject_role)), list(self.graph.objects(claim, cls.object_role))
         return [*owners, *owned] if len(owners) == 1 and len(owned) == 1 and all(isinstance(n, URIRef) for n in owners + owned) else []
 
@@ -189,6 +191,8 @@ class _Writer:
         interest: dict = {}
         if (claim, RDF.type, KG.Ownership) in graph:
             interest["type"] = INTEREST_OF_OWNERSHIP.get(graph.value(claim, KG.interestType), "shareholding")
+        elif (claim, RDF.type, KG.Affiliation) in graph:
+            interest["type"] = INTEREST_OF_AFFILIATION[graph.value(claim, KG.affiliationKind)]
         else:
             basis = graph.value(claim, KG.controlBasis)
             interest["type"] = INTEREST_OF_BASIS.get(basis, "otherInfluenceOrControl")
