@@ -370,3 +370,40 @@ def test_kg_owners_min_share_and_an_unknown_org(invoke, runner, scene_file):
         failed = runner.invoke(cli, [*args, "--data", str(scene_file), "--as-of", AS_OF])
         assert failed.exit_code == 2 and failed.stdout == ""
         assert failed.stderr.count("Error:") == 1 and words in failed.stderr, failed.stderr
+
+
+# --- an indirect interest stated beside its chain (BODS's component records) ---------------------
+
+
+@pytest.mark.parametrize("backend", [memory, oxigraph], ids=["memory", "oxigraph"])
+def test_an_indirect_interest_summing_up_a_chain_of_holdings_is_not_counted_twice(backend):
+    from kg.vocab import KG
+
+    b = GraphBuilder()
+    b.agent("ivy-park", "Person")
+    via = b.ownership("ivy-park", "holdco", start="2020", share={"exact": 50})
+    held = b.ownership("holdco", "harbor-cloud", start="2020", share={"exact": 60})
+    summary = b.ownership("ivy-park", "harbor-cloud", start="2020", share={"exact": 30})  # 50% of 60%, as a register states it
+    b.graph.add((summary, KG.direct, Literal(False)))
+    for part in (via, held):
+        b.graph.add((part, KG.componentOf, summary))
+    owners = by_id(owners_of(backend(fictional(b)), "harbor-cloud", as_of=AS_OF))
+    assert {key: owner.share.exact for key, owner in owners.items()} == {"holdco": Decimal(60), "ivy-park": Decimal(30)}  # not 60
+    assert [str(chain) for chain in owners["ivy-park"].chains] == [
+        "Ivy Park (fictional) → Holdco (fictional) (50%) → Harbor Cloud (fictional) (60%)"
+    ]
+
+
+def test_an_indirect_interest_whose_chain_holds_no_share_is_the_only_figure_and_is_kept():
+    from kg.vocab import KG
+
+    b = GraphBuilder()
+    b.agent("ivy-park", "Person")
+    via = b.control("ivy-park", "holdco", start="2020")  # control, with no share: the walk cannot follow it
+    held = b.ownership("holdco", "harbor-cloud", start="2020", share={"exact": 60})
+    summary = b.ownership("ivy-park", "harbor-cloud", start="2020", share={"exact": 30})
+    b.graph.add((summary, KG.direct, Literal(False)))
+    for part in (via, held):
+        b.graph.add((part, KG.componentOf, summary))
+    owners = by_id(owners_of(memory(fictional(b)), "harbor-cloud", as_of=AS_OF))
+    assert {key: owner.share.exact for key, owner in owners.items()} == {"holdco": Decimal(60), "ivy-park": Decimal(30)}

@@ -271,6 +271,12 @@ def _links(backend, target: URIRef, reading: Reading, identity: Identity) -> dic
                 above.add(state.subject)
                 queue.append(state.subject)
     relevant = [state for asset in above for state in candidates.get(asset, ())]
+    # An indirect interest whose chain of component claims is in the data (BODS's componentRecords) sums
+    # up that chain: where every link of the chain is a holding the walk follows itself, counting the
+    # summary too would count the same holding twice, so it is left out; else it is the only figure.
+    holdings = {state.iri for state in states if state.holds}
+    walked = {claim for claim, parts in _components(backend).items() if parts <= holdings}
+    relevant = [state for state in relevant if state.iri not in walked]
     shares: dict[URIRef, dict[str, set[Decimal]]] = {}
     for claim, prop, value in backend.claim_shares(state.iri for state in relevant):
         if (number := decimal_value(value)) is not None:
@@ -289,6 +295,15 @@ def _links(backend, target: URIRef, reading: Reading, identity: Identity) -> dic
         others = tuple(sorted(str(other.iri) for other, _ in ranked[1:]))
         links.setdefault(asset, []).append(_Link(owner, asset, share, text, state, others))
     return links
+
+
+def _components(backend) -> dict[URIRef, set[URIRef]]:
+    """Each claim that sums up a chain, with the claims of its chain (kg:componentOf)."""
+    _, rows = backend.select(f"SELECT DISTINCT ?part ?claim WHERE {{ ?part <{KG.componentOf}> ?claim }}")
+    found: dict[URIRef, set[URIRef]] = {}
+    for part, claim in rows:
+        found.setdefault(claim, set()).add(part)
+    return found
 
 
 def share_of(given: dict[str, set[Decimal]]) -> tuple[Share, str]:
