@@ -9,12 +9,11 @@ invented LEIs (valid ISO 17442 check digits, the made-up prefix 9999, no real en
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import warnings
 from datetime import date
 
 import pytest
+from test_hostile import Listener  # a loopback server that counts the connections it gets
 from conftest import FIXTURES
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -293,34 +292,6 @@ def test_memory_stays_flat_however_many_records_and_progress_counts_bytes(tmp_pa
 
 
 # --- refusals: one Error line naming the file, exit 2, nothing fetched --------------------------------
-
-
-class Listener:
-    """A TCP server on 127.0.0.1 that counts the connections it gets: the hostile files below name it."""
-
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen()
-        self.server.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-        self.connections, self.running = 0, True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while self.running:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join()
-        self.server.close()
 
 
 @pytest.fixture
