@@ -19,6 +19,7 @@ from kg.conflicts.engine import find_conflicts
 from kg.conflicts.report import findings_document
 from kg.io.load import load_graph
 from kg.push import push
+from kg.vocab import DATA
 
 AS_OF = "2025-06-30"
 
@@ -451,3 +452,12 @@ def test_the_new_rules_give_the_same_findings_on_a_server_after_kg_push(oxigraph
     assert {"customer-stake-in-supplier", "circular-financing", "related-party-deal", "investor-supplies-rival", "interlocking-directorate"} <= rules
     assert document(oxigraph_copy(graph)) == in_memory
     assert document(EndpointBackend(oxigraph_server, graph="urn:test:pack2")) == in_memory
+
+
+def test_a_finding_keeps_its_identity_when_its_evidence_changes():
+    b = every_new_rule()
+    before = {f.identity for f in findings(b, "related-party-deal")}
+    b.contract("rocketco", "labco", status="confirmed")  # more evidence for the same deal between the same parties
+    after = findings(b, "related-party-deal")
+    assert {f.identity for f in after} == before == {("related-party-deal", str(DATA["rocketco"]), str(DATA["labco"]))}
+    assert "key" not in after[0].to_dict()  # the JSON contract is unchanged

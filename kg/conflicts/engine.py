@@ -397,4 +397,5 @@ class _Details:
                 {"cycle": self._cycle_text(candidate)} if rule.cycles else None,
             ),
             evidence=evidence,
+            key=tuple(str(candidate.bound[role]) for role in rule.key if candidate.bound.get(role) is not None),
         )

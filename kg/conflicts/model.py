@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,15 @@ class Finding:
     entities: dict[str, EntityRef]  # role -> entity
     explanation: str
     evidence: tuple[Evidence, ...]
+    #: What makes the finding the same finding at another date or in another version of the data: its
+    #: rule and the IRIs of its key roles (DESIGN section 4's "one finding per key"), whatever its evidence.
+    key: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        return (self.rule, *self.key)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        document = asdict(self)
+        del document["key"]  # the JSON contract names the entities by role already
+        return document
