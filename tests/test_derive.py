@@ -157,3 +157,18 @@ def test_conflicts_leave_the_store_as_it_was(tmp_path):
     before = set(source.store)
     assert find_conflicts(source, as_of="2026-01-01")
     assert set(source.store) == before
+
+
+def test_change_dates_are_where_claims_begin_and_the_day_after_they_end():
+    from graph_builder import GraphBuilder
+
+    from kg.analysis.history import change_dates
+
+    b = GraphBuilder()
+    b.contract("fictional-lab", "fictional-cloud", start="2024", end="2024-06")  # 2024-01-01 .. 2024-06-30
+    b.control("fictional-fund", "fictional-cloud", start="2023-03-15")
+    b.rivalry("fictional-lab", "fictional-rival")  # undated: changes nothing
+    b.contract("fictional-lab", "fictional-other", start="2022", status="denied")  # does not count
+    expected = [date(2023, 3, 15), date(2024, 1, 1), date(2024, 7, 1)]
+    assert change_dates(b.graph) == expected
+    assert change_dates(oxigraph_copy(b.graph)) == expected
