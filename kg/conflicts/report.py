@@ -132,3 +132,8 @@ def _findings_csv(findings) -> str:
             ]
         )
     return buffer.getvalue().rstrip("\n")
+
+
+#: For other reports of findings (``kg diff``): the same evidence lines and JSON numbers.
+evidence_line = _evidence_line
+json_percent = _percent
