@@ -70,6 +70,11 @@ _API = {
     "owners_of": "kg.analysis.owners",
     "OwnersReport": "kg.analysis.owners",
     "format_owners": "kg.analysis.owners_report",
+    "diff_findings": "kg.analysis.diff",
+    "FindingsDiff": "kg.analysis.diff",
+    "ChangedFinding": "kg.analysis.diff",
+    "format_diff": "kg.analysis.diff_report",
+    "diff_document": "kg.analysis.diff_report",
     # pictures and pages
     "render_html": "kg.render.viz",
     "write_html": "kg.render.viz",
@@ -117,6 +122,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
     from kg.analysis.describe import EntityDescription, describe, describe_entity
+    from kg.analysis.diff import ChangedFinding, FindingsDiff, diff_findings
+    from kg.analysis.diff_report import diff_document, format_diff
     from kg.analysis.network import (
         NetworkReport,
         agent_graph,

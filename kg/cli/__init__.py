@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kg.cli.conflicts import conflicts
 from kg.cli.data import export, ingest, push, synth
+from kg.cli.diff import diff
 from kg.cli.group import cli
 from kg.cli.inspect import describe, owners, stats, validate
 from kg.cli.query import queries, query
@@ -15,7 +16,7 @@ from kg.cli.reference import cli_reference
 from kg.cli.render import analyze, docs, viz
 from kg.cli.rules import rules
 
-for _command in (analyze, conflicts, describe, docs, export, ingest, owners, push, queries, query, rules, stats, synth, validate, viz):
+for _command in (analyze, conflicts, describe, diff, docs, export, ingest, owners, push, queries, query, rules, stats, synth, validate, viz):
     cli.add_command(_command)
 
 __all__ = ["cli", "cli_reference", "main"]

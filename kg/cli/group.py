@@ -28,6 +28,8 @@ FLAGS = {
     "depth": "--depth",
     "max_nodes": "--max-nodes",
     "collapse_hubs": "--collapse-hubs",
+    "from_date": "--from",
+    "to_date": "--to",
 }
 
 

@@ -74,7 +74,12 @@ def data_option(command):
 def as_of_options(command):
     """--as-of, --min-status, --min-stage and --control-threshold: which claims count, as the
     conflict rules read them (DESIGN section 4)."""
-    command = click.option(
+    return claim_options(control_threshold_option(command))
+
+
+def control_threshold_option(command):
+    """--control-threshold: the share from which an ownership is control."""
+    return click.option(
         "--control-threshold",
         type=click.FloatRange(min=0, min_open=True, max=100),
         default=50,
@@ -83,11 +88,22 @@ def as_of_options(command):
         help="An ownership (or an investment with a stake) whose share reaches this percentage is control: "
         "its exact share, its minimum, or a lower bound it exceeds (\">50\" reaches 50; \"25-50\" does not).",
     )(command)
-    return claim_options(command)
 
 
 def claim_options(command):
     """--as-of, --min-status and --min-stage: which claims count, for a command that reads no control."""
+    command = status_options(command)
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        help="Count the claims in force on this date: YYYY-MM-DD, or YYYY-MM / YYYY meaning their last day "
+        "(default: today).",
+    )(command)
+
+
+def status_options(command):
+    """--min-status and --min-stage: which claims count, whatever the date."""
     command = click.option(
         "--min-stage",
         default="proposed",
@@ -96,19 +112,12 @@ def claim_options(command):
         help="Ignore deals at an earlier stage: proposed, agreed, active or completed (a terminated deal never "
         "counts; a claim with no stage always does).",
     )(command)
-    command = click.option(
+    return click.option(
         "--min-status",
         default="rumored",
         show_default=True,
         metavar="STATUS",
         help="Ignore evidence weaker than this: rumored, reported or confirmed (denied is never evidence).",
-    )(command)
-    return click.option(
-        "--as-of",
-        "as_of",
-        metavar="DATE",
-        help="Count the claims in force on this date: YYYY-MM-DD, or YYYY-MM / YYYY meaning their last day "
-        "(default: today).",
     )(command)
 
 
