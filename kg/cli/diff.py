@@ -39,7 +39,7 @@ from kg.cli.options import (
 @click.option("--fail-on-new", is_flag=True, help="Exit with code 1 when any finding is new (for a nightly job).")
 @data_option
 def diff(from_date, to_date, base, min_status, min_stage, control_threshold, rule_ids, rule_dirs, output_format, fail_on_new, data):
-    """Which findings are new, resolved or changed since an earlier date or an earlier version of the data.
+    """Findings new, resolved or changed between two dates or two versions of the data.
 
     A finding is the same finding when its rule and the entities in its key
     roles are the same; it is "changed" when its status, the entities in its
