@@ -208,6 +208,22 @@ def test_a_finding_that_loses_a_claim_or_a_source_says_so(versions):
     assert reverse.changed[0].changes == ("evidence: -1 source on Lab C buys compute from Cloud Y (Trade Press)",)
 
 
+def test_blank_node_claims_are_matched_by_what_they_say_across_two_loads(tmp_path):
+    # rdflib names a file's blank nodes afresh at each load: the same claim must not read as lost and gained.
+    text = """@prefix kg: <https://w3id.org/ai-compute-kg/ontology#> .
+@prefix d: <https://w3id.org/ai-compute-kg/data/> .
+d:lab-g a kg:AILab .
+[] a kg:ComputeContract ; kg:customer d:lab-g ; kg:supplier d:cloud-v ;
+   kg:attestation [ a kg:Attestation ; kg:source d:source-1 ; kg:status kg:Reported ] .
+"""
+    (tmp_path / "a.ttl").write_text(text, encoding="utf-8")
+    (tmp_path / "b.ttl").write_text(text.replace("kg:Reported", "kg:Confirmed"), encoding="utf-8")
+    same = diff_findings(_load(tmp_path / "a.ttl"), _load(tmp_path / "a.ttl"), to_date=TO)
+    assert not same and len(same.unchanged) == 1
+    (changed,) = diff_findings(_load(tmp_path / "b.ttl"), _load(tmp_path / "a.ttl"), to_date=TO).changed
+    assert changed.changes == ("status reported → confirmed", "evidence: lab-g buys compute from cloud-v reported → confirmed")
+
+
 # --fail-on-new and bad input
 
 

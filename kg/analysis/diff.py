@@ -155,8 +155,7 @@ def describe_changes(before: Finding, after: Finding) -> list[str]:
             changes.append(f"{role} {was.label} → {now.label}")
         elif was.label != now.label:
             changes.append(f"{role} renamed {was.label} → {now.label}")
-    earlier = {evidence.claim: evidence for evidence in before.evidence}
-    later = {evidence.claim: evidence for evidence in after.evidence}
+    earlier, later = _by_claim(before.evidence), _by_claim(after.evidence)
     for claim, evidence in later.items():
         if claim not in earlier:
             changes.append(f"evidence gained: {claim_phrase(evidence)} [{_claim_detail(evidence)}]")
@@ -170,6 +169,20 @@ def describe_changes(before: Finding, after: Finding) -> list[str]:
     if not changes and before.explanation != after.explanation:
         changes.append(f"explanation now: {after.explanation}")
     return changes
+
+
+def _by_claim(evidence: Sequence[Evidence]) -> dict:
+    """A finding's evidence by claim: its IRI, or for a blank-node claim (whose id changes from one
+    load of a file to the next) what it says, numbered where several say the same."""
+    keyed: dict = {}
+    for item in evidence:
+        if ":" in item.claim:  # an IRI has a scheme; a blank node's id has no colon
+            keyed[item.claim] = item
+            continue
+        said = (item.type, item.subject.iri, item.object.iri, item.start, item.end, item.stage)
+        index = sum(1 for key in keyed if isinstance(key, tuple) and key[0] == said)
+        keyed[(said, index)] = item
+    return keyed
 
 
 def claim_phrase(evidence: Evidence) -> str:
