@@ -28,6 +28,8 @@ FLAGS = {
     "depth": "--depth",
     "max_nodes": "--max-nodes",
     "collapse_hubs": "--collapse-hubs",
+    "assume": "--assume",
+    "assume_files": "--assume-file",
 }
 
 
