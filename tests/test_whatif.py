@@ -107,7 +107,8 @@ def test_an_assumption_without_a_status_is_reported_and_one_that_does_not_count_
 def test_the_library_leaves_the_callers_graph_as_it_was():
     graph = world().graph
     before = to_isomorphic(graph)
-    find_conflicts_assuming(graph, ["vireo-ai,buys_compute_from,halo-compute"], as_of=AS_OF)
+    result = find_conflicts_assuming(graph, "vireo-ai,buys_compute_from,halo-compute", as_of=AS_OF)  # one row, as a string
+    assert [f.rule for f in result.added] == ["competitor-controlled-supplier"]
     assert to_isomorphic(graph) == before
 
 
@@ -289,3 +290,11 @@ def test_the_library_raises_a_usage_error_with_one_problem_per_bad_row():
     assert isinstance(raised.value, UsageError) and len(raised.value.problems) == 2
     with pytest.raises(UsageError, match="no assumptions"):
         find_conflicts_assuming(world().graph, [])
+
+
+def test_a_control_character_in_a_row_is_shown_escaped(invoke, data_file):
+    row = ROW + ",,,,,,,,,\x1b[31mred"
+    result = invoke("conflicts", "--data", data_file, "--as-of", AS_OF, "--assume", row)
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "\\x1b[31mred" in result.stdout
+    bad = invoke("conflicts", "--data", data_file, "--assume", row.replace("2025-03", "2025-13"))
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "\x1b" not in bad.stderr

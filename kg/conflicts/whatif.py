@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from os import PathLike
 from dataclasses import replace
 from typing import Iterable, Mapping, Sequence
 
@@ -63,9 +64,9 @@ def find_conflicts_assuming(
     backend.check_copyable()  # before anything is read: an endpoint is refused at once
     reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     rows = AssumptionRows()
-    for item in assume:
+    for item in [assume] if isinstance(assume, (str, Mapping)) else assume:
         rows.add(item)
-    for path in assume_files:
+    for path in [assume_files] if isinstance(assume_files, (str, PathLike)) else assume_files:
         rows.add_file(path)
     if not rows.rows and not rows.problems:
         raise UsageError(f"no assumptions: give rows in {arg('assume')} or files of rows in {arg('assume_files')}")
