@@ -53,6 +53,11 @@ _API = {
     "SourceRef": "kg.conflicts.model",
     "format_findings": "kg.conflicts.report",
     "findings_document": "kg.conflicts.report",
+    "find_conflicts_assuming": "kg.conflicts.whatif",
+    "WhatIf": "kg.conflicts.model",
+    "Assumption": "kg.conflicts.model",
+    "format_whatif": "kg.conflicts.report",
+    "whatif_document": "kg.conflicts.report",
     # analysis
     "graph_stats": "kg.analysis.stats",
     "GraphStats": "kg.analysis.stats",
@@ -100,6 +105,7 @@ _API = {
     "QueryError": "kg.errors",
     "RuleError": "kg.errors",
     "UsageError": "kg.errors",
+    "AssumptionError": "kg.errors",
     "KgWarning": "kg.errors",
     "Problem": "kg.errors",
 }
@@ -145,11 +151,13 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.backends.oxigraph import OxigraphBackend
     from kg.conflicts.check import RuleCheck, check_pack
     from kg.conflicts.engine import find_conflicts
-    from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
+    from kg.conflicts.model import Assumption, EntityRef, Evidence, Finding, SourceRef, WhatIf
     from kg.conflicts.pack import Rule, load_pack, load_rules
-    from kg.conflicts.report import findings_document, format_findings
+    from kg.conflicts.report import findings_document, format_findings, format_whatif, whatif_document
+    from kg.conflicts.whatif import find_conflicts_assuming
     from kg.entities import resolve_entity
     from kg.errors import (
+        AssumptionError,
         EndpointError,
         GraphLockedError,
         IngestError,

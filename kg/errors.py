@@ -69,6 +69,14 @@ class UsageError(KgError):
     """An argument value makes no sense (unknown id, rule, status or date)."""
 
 
+class AssumptionError(UsageError):
+    """Assumed rows (hypothetical claims) kg cannot read; ``problems`` holds one line per bad row."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
 class RuleError(InputError):
     """A rule file's header or query is malformed; ``file`` and ``line`` locate it."""
 

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 from rdflib import URIRef
 from rdflib.term import Node
 
+from kg.errors import UsageError, arg
 from kg.vocab import SHARE_KEYS
 
 Rows = tuple[tuple[str, ...], list[tuple[Node | None, ...]]]
@@ -56,6 +57,20 @@ class Backend:
     def to_graph(self):
         """The whole graph as an rdflib ``Graph`` (for the stages that need one)."""
         raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def check_copyable(self) -> None:
+        """Refuse (a UsageError) unless ``copy_with`` can copy this backend: a SPARQL endpoint is never
+        copied, nor written."""
+        raise UsageError(
+            f"kg cannot add claims to the graph at an {self.name}: it never writes to one, and does not copy one; "
+            f"save the graph to a file and give that file in {arg('inputs')}"
+        )
+
+    def copy_with(self, graph) -> "Backend":
+        """A new backend in memory holding this one's graph and the triples of ``graph`` (an rdflib graph);
+        this one is left as it was."""
+        self.check_copyable()
+        raise NotImplementedError  # pragma: no cover - every backend that can be copied defines it
 
     def claim_rows(self, cls: URIRef, subject_role: URIRef, object_role: URIRef, *, pairs=None) -> list[tuple]:
         """(claim, subject, object, start, end, status, stage, share, kind) for every claim of ``cls``,

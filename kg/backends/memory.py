@@ -117,5 +117,15 @@ class MemoryBackend(Backend):
     def to_graph(self) -> Graph:
         return self.graph
 
+    def check_copyable(self) -> None:
+        """A graph here can be copied (``copy_with``)."""
+
+    def copy_with(self, graph: Graph) -> "MemoryBackend":
+        """A new rdflib graph holding this one's triples and ``graph``'s; this one is left as it was."""
+        copy = Graph()
+        copy += self.graph
+        copy += graph
+        return MemoryBackend(copy)
+
     def __len__(self) -> int:
         return len(self.graph)

@@ -387,6 +387,20 @@ class OxigraphBackend(IndexReads, Backend):
                 graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         return graph
 
+    def check_copyable(self) -> None:
+        """A graph here can be copied (``copy_with``)."""
+
+    def copy_with(self, graph: Graph) -> "OxigraphBackend":
+        """A new Oxigraph store in memory holding this store's graphs (not kg's records of its loads) and
+        ``graph``'s triples; this store is only read, so a store on disk is never written."""
+        ox = oxigraph_module()
+        copy = OxigraphBackend(include_ontology=self.include_ontology)
+        copy.store.load(input=self.store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        for record in _KG_GRAPHS:
+            copy.store.remove_graph(ox.NamedNode(record))
+        copy.add_graph(graph)
+        return copy
+
     def triple_count(self, *, ontology: bool) -> int:
         """Triples of the data (and of the ontology with ``ontology``), kg's records left out."""
         ox = oxigraph_module()

@@ -30,6 +30,8 @@ FLAGS = {
     "collapse_hubs": "--collapse-hubs",
     "from_date": "--from",
     "to_date": "--to",
+    "assume": "--assume",
+    "assume_files": "--assume-file",
 }
 
 

@@ -31,6 +31,7 @@ class Evidence:
     status: str  # strongest non-denied status among its attestations
     sources: tuple[SourceRef, ...]
     stage: str | None = None  # the deal's stage (proposed ... completed) where the data gives one
+    assumed: bool = False  # a hypothetical claim (``find_conflicts_assuming``), not in the data
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,44 @@ class Finding:
     def identity(self) -> tuple[str, ...]:
         return (self.rule, *self.key)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, assumed: bool = False) -> dict:
+        """The finding as JSON; each evidence item says whether it is assumed only with ``assumed``
+        (a what-if run), so the document of a plain run keeps its shape."""
         document = asdict(self)
         del document["key"]  # the JSON contract names the entities by role already
+        if not assumed:
+            for evidence in document["evidence"]:
+                del evidence["assumed"]
         return document
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A hypothetical claim a what-if run added: the row as given and what it became."""
+
+    number: int  # from 1: rows given one by one first, then the rows of files
+    row: str  # the relations.csv row (a file's row as its cells in the inline order)
+    origin: str | None  # "file.csv:3" for a row of a file; None for a row given by itself
+    claim: str  # IRI of the claim it adds (kgd:claim/assumption/N)
+    source: str  # IRI of the source it cites (kgd:source/assumption/N)
+    title: str  # the source's title: "Assumption N: <row>"
+    counts: bool  # whether the claim counts at the reading (in force, strong enough, at a late enough stage)
+    reason: str | None = None  # why not, when it does not count
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Findings with some hypothetical claims added, and how they differ from the findings without them."""
+
+    findings: tuple[Finding, ...]  # with the assumptions; evidence from them is marked ``assumed``
+    added: tuple[Finding, ...]  # findings only the assumptions make
+    removed: tuple[Finding, ...]  # findings of the data alone (as found without the assumptions) that they end
+    assumptions: tuple[Assumption, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "assumptions": [asdict(assumption) for assumption in self.assumptions],
+            "added": [finding.to_dict(assumed=True) for finding in self.added],
+            "removed": [finding.to_dict(assumed=True) for finding in self.removed],
+            "findings": [finding.to_dict(assumed=True) for finding in self.findings],
+        }

@@ -156,17 +156,22 @@ def _build_graph(entities: dict[str, Entity], sources: list[Source], claims: lis
         if source.note:
             graph.add((source.iri, RDFS.comment, Literal(source.note, lang=PROSE_LANGUAGE)))
     for claim in claims:
-        for prop, value in claim.triples:
-            graph.add((claim.iri, prop, value))
-        for attestation in claim.attestations:
-            node = _attestation_node(claim.iri, attestation)
-            graph.add((claim.iri, KG.attestation, node))
-            graph.add((node, RDF.type, KG.Attestation))
-            graph.add((node, KG.source, attestation.source))
-            graph.add((node, KG.status, attestation.status))
-            if attestation.line is not None:
-                graph.add((node, KG.sourceLine, Literal(attestation.line, datatype=XSD.integer)))
+        add_claim(graph, claim)
     return graph
+
+
+def add_claim(graph: Graph, claim: Claim) -> None:
+    """Add a checked claim and its attestations to ``graph`` (sheets and ``kg conflicts``' assumed rows alike)."""
+    for prop, value in claim.triples:
+        graph.add((claim.iri, prop, value))
+    for attestation in claim.attestations:
+        node = _attestation_node(claim.iri, attestation)
+        graph.add((claim.iri, KG.attestation, node))
+        graph.add((node, RDF.type, KG.Attestation))
+        graph.add((node, KG.source, attestation.source))
+        graph.add((node, KG.status, attestation.status))
+        if attestation.line is not None:
+            graph.add((node, KG.sourceLine, Literal(attestation.line, datatype=XSD.integer)))
 
 
 def _attestation_node(claim: URIRef, attestation: Attestation) -> BNode:
