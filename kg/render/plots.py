@@ -47,16 +47,27 @@ def _figure(width: float, height: float) -> "Figure":
     return figure
 
 
-def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``figure`` to ``path`` (``.png``, ``.svg`` or ``.pdf``), whole or not at all."""
+def picture_format(path: str | Path) -> str:
+    """``png``, ``svg`` or ``pdf``, by the file's extension; any other is a ``UsageError`` (check before drawing)."""
     path = Path(path)
     file_format = SAVE_FORMATS.get(path.suffix.lower())
     if file_format is None:
         raise UsageError(f"{path}: cannot tell the picture format from {path.suffix or '(no extension)'!r}; use .png, .svg or .pdf")
+    return file_format
+
+
+def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 150) -> Path:
+    """Write ``figure`` to ``path`` (``.png``, ``.svg`` or ``.pdf``), whole or not at all."""
+    path = Path(path)
+    file_format = picture_format(path)
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    # A fixed creation date and no software stamp: the same picture gives the same bytes.
+    # A fixed creation date, no software stamp and a fixed salt for the SVG's element ids (random
+    # otherwise): the same picture gives the same bytes.
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[file_format]
-    figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
+    with rc_context({"svg.hashsalt": "kg"}):
+        figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
     write_atomically(path, buffer.getvalue())
     return path
 
