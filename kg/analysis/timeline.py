@@ -35,7 +35,7 @@ MAX_CHANGE_DATES = 500
 
 
 @dataclass(frozen=True)
-class Period:
+class FindingPeriod:
     """Days ``[start, end)`` in which a finding held with one status.
 
     ``start`` None: it held before the graph's first change date ("since
@@ -73,11 +73,11 @@ class Period:
 
 
 @dataclass(frozen=True)
-class FindingPeriods:
+class FindingHistory:
     """One finding (by identity) and the periods in which it held, earliest first."""
 
     finding: Finding  # as at the last change date on which it held: its latest entities, explanation, evidence
-    periods: tuple[Period, ...]
+    periods: tuple[FindingPeriod, ...]
 
     @property
     def identity(self) -> tuple[str, ...]:
@@ -102,14 +102,14 @@ class FindingPeriods:
 class FindingTimeline:
     """Every finding that held at some date, with its periods; and the dates the rules ran at."""
 
-    findings: tuple[FindingPeriods, ...]  # most severe first, then by rule and entity labels, as kg conflicts
+    findings: tuple[FindingHistory, ...]  # most severe first, then by rule and entity labels, as kg conflicts
     change_dates: tuple[date, ...]
     rules: tuple[str, ...]  # the ids of the rules that ran, in pack order
     min_status: str
     min_stage: str
     control_threshold: Decimal
 
-    def at(self, day: date) -> list[FindingPeriods]:
+    def at(self, day: date) -> list[FindingHistory]:
         """The findings that held on ``day``."""
         return [entry for entry in self.findings if entry.holds_on(day)]
 
@@ -186,7 +186,7 @@ def finding_timeline(
             else:
                 periods.append([start, end, finding.status])
     findings = sorted(
-        (FindingPeriods(latest[identity], tuple(Period(*run) for run in periods)) for identity, periods in runs.items()),
+        (FindingHistory(latest[identity], tuple(FindingPeriod(*run) for run in periods)) for identity, periods in runs.items()),
         key=lambda entry: (
             SEVERITY_ORDER.index(entry.finding.severity),
             entry.finding.rule,
