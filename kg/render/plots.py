@@ -165,7 +165,7 @@ def findings_over_time(timeline: "FindingTimeline") -> "Figure":
     ``timeline`` is what ``kg.analysis.timeline.finding_timeline`` returns. The
     stretch before the first change date (what held "since forever") is drawn
     left of it, and the last stretch runs on past the last change date; each
-    change date is a tick on the date axis's baseline.
+    change date is a red tick under the date axis.
     """
     import matplotlib.dates as mdates
     from matplotlib import colormaps
@@ -191,7 +191,9 @@ def findings_over_time(timeline: "FindingTimeline") -> "Figure":
         base = top
     axes.step(edges, base + base[-1:], where="post", color="#343a40", linewidth=1)
     if days:
-        axes.plot(days, [0] * len(days), linestyle="none", marker="|", markersize=8, color="#6c757d", clip_on=False)
+        axes.set_xticks(days, minor=True)  # each change date, a tick under the axis, even where a major tick is
+        axes.xaxis.remove_overlapping_locs = False
+        axes.tick_params(axis="x", which="minor", length=7, width=1.2, color="#d62828")
         axes.axvspan(edges[0], first, color="#f1f3f5", zorder=0)
         axes.text(edges[0], max(base + [1]) * 1.12, f"before {first.isoformat()}", fontsize=7.5, color="#555", va="top")
     else:
@@ -207,7 +209,7 @@ def findings_over_time(timeline: "FindingTimeline") -> "Figure":
     axes.set_ylabel("findings")
     axes.set_title(
         f"Conflict findings in force over time, by rule (evidence at least {timeline.min_status}, deals at least "
-        f"{timeline.min_stage})\nticks on the baseline: the change dates, where a claim begins or has just ended",
+        f"{timeline.min_stage})\nred ticks: the change dates, where a claim begins or has just ended",
         loc="left", fontsize=10,
     )
     axes.spines[["top", "right"]].set_visible(False)
