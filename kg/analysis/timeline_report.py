@@ -32,9 +32,9 @@ def summary(timeline: FindingTimeline) -> str:
     """One sentence: how many findings, which dates the rules ran at, and the reading."""
     days = timeline.change_dates
     if not days:
-        when = "the graph has no dated claim that counts, so the findings are the same at every date"
+        when = "the graph has no dated claim that counts: the findings are the same at every date"
     elif len(days) == 1:
-        when = f"the rules ran before and at its one change date, {days[0].isoformat()}"
+        when = f"the rules ran before and on the graph's one change date, {days[0].isoformat()}"
     else:
         when = f"the rules ran before {days[0].isoformat()} and at {len(days)} change dates through {days[-1].isoformat()}"
     threshold = timeline.to_dict()["control_threshold"]
