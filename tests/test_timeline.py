@@ -236,3 +236,23 @@ def test_public_api():
     legend = figure.axes[0].get_legend()
     # stacked in pack order, the legend listing the top of the stack first; rules with no finding left out
     assert [t.get_text() for t in legend.get_texts()] == ["single-supplier-dependency", "competitor-controlled-supplier"]
+
+
+def test_the_readme_shows_real_output(invoke):
+    """Each `$ kg timeline` example of the README is what kg prints, but for the lines it elides with "…"."""
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [block.split("```")[0] for block in text.split("```text\n$ kg timeline")[1:]]
+    examples = [block for block in blocks if not block.startswith(" --help")]  # the command reference is checked elsewhere
+    assert len(examples) == 2
+    for example in examples:
+        command, *shown = example.rstrip("\n").split("\n")
+        args = [str(REPO / arg) if arg.startswith("data/") else arg for arg in command.split()]
+        printed = invoke("timeline", *args).stdout.splitlines()
+        position = 0
+        for line in shown:
+            if line == "…":
+                continue
+            assert line in printed[position:], line
+            position = printed.index(line, position) + 1
