@@ -218,6 +218,23 @@ def test_a_graph_without_dates_holds_at_every_date():
     assert result.change_dates == ()
     assert {str(p) for entry in result.findings for p in entry.periods} == {"at every date"}
     assert "the findings are the same at every date" in " ".join(format_timeline(result).split())
+    from kg.render.plots import findings_over_time
+
+    figure = findings_over_time(result)
+    assert "no dated claim" in "\n".join(t.get_text() for t in figure.axes[0].texts)
+
+
+def test_dates_at_the_ends_of_the_calendar_still_draw():
+    from kg.render.plots import findings_over_time
+    from kg.vocab import KG
+    from rdflib import XSD, Literal
+
+    graph = load_graph([DATA])
+    claim = next(graph.subjects(KG.endDate, Literal("2024-06", datatype=XSD.gYearMonth)))
+    graph.set((claim, KG.endDate, Literal("9999-12-30", datatype=XSD.date)))
+    result = finding_timeline(graph)
+    assert result.change_dates[-1] == date(9999, 12, 31)
+    findings_over_time(result)
 
 
 def test_library_errors_name_arguments_not_flags():

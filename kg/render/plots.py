@@ -174,7 +174,8 @@ def findings_over_time(timeline: "FindingTimeline") -> "Figure":
     days = list(timeline.change_dates)
     first, last = (days[0], days[-1]) if days else (date(2000, 1, 1), date(2000, 1, 1))
     pad = max((last - first) * 0.06, timedelta(days=180))
-    edges = [first - pad, *days, last + pad]  # the before-stretch, each stretch, and the last one's end
+    # the before-stretch's start, each stretch's, and the last one's end (within the calendar: "9999-12" ends can happen)
+    edges = [first - min(pad, first - date.min), *days, last + min(pad, date.max - last)]
     shown = [rule for rule in timeline.rules if any(counts[rule] for _, counts in stretches)]
     palette = colormaps["tab20"].colors
 
