@@ -80,6 +80,11 @@ _API = {
     "ChangedFinding": "kg.analysis.diff",
     "format_diff": "kg.analysis.diff_report",
     "diff_document": "kg.analysis.diff_report",
+    "finding_timeline": "kg.analysis.timeline",
+    "FindingTimeline": "kg.analysis.timeline",
+    "FindingHistory": "kg.analysis.timeline",
+    "FindingPeriod": "kg.analysis.timeline",
+    "format_timeline": "kg.analysis.timeline_report",
     # pictures and pages
     "render_html": "kg.render.viz",
     "write_html": "kg.render.viz",
@@ -88,6 +93,7 @@ _API = {
     "timeline": "kg.render.plots",
     "supply_mix": "kg.render.plots",
     "control_tree": "kg.render.plots",
+    "findings_over_time": "kg.render.plots",
     "save_figure": "kg.render.plots",
     "build_docs": "kg.render.docs",
     # synthetic data
@@ -143,6 +149,8 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.analysis.owners import OwnersReport, owners_of
     from kg.analysis.owners_report import format_owners
     from kg.analysis.stats import GraphStats, graph_stats
+    from kg.analysis.timeline import FindingHistory, FindingPeriod, FindingTimeline, finding_timeline
+    from kg.analysis.timeline_report import format_timeline
     from kg.backends.base import Backend
     from kg.backends.endpoint import EndpointBackend
     from kg.backends.http import Credentials
@@ -176,7 +184,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from kg.push import PushReport, push
     from kg.query import bundled_queries, format_result, resolve_query, run_query
     from kg.render.docs import build_docs
-    from kg.render.plots import control_tree, save_figure, supply_mix, timeline
+    from kg.render.plots import control_tree, findings_over_time, save_figure, supply_mix, timeline
     from kg.render.viz import VizSummary, render_html, show, write_html
     from kg.resources import bundled_data_path
     from kg.sparql import QueryResult

@@ -15,8 +15,9 @@ from kg.cli.query import queries, query
 from kg.cli.reference import cli_reference
 from kg.cli.render import analyze, docs, viz
 from kg.cli.rules import rules
+from kg.cli.timeline import timeline
 
-for _command in (analyze, conflicts, describe, diff, docs, export, ingest, owners, push, queries, query, rules, stats, synth, validate, viz):
+for _command in (analyze, conflicts, describe, diff, docs, export, ingest, owners, push, queries, query, rules, stats, synth, timeline, validate, viz):
     cli.add_command(_command)
 
 __all__ = ["cli", "cli_reference", "main"]

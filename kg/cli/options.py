@@ -90,6 +90,15 @@ def control_threshold_option(command):
     )(command)
 
 
+def reading_options(command):
+    """--min-status, --min-stage and --control-threshold: ``as_of_options`` without --as-of, for a command
+    that reads the claims at every date (kg timeline)."""
+    command = as_of_options(command)
+    # click keeps a decorated function's options in __click_params__ until the command is made.
+    command.__click_params__ = [param for param in command.__click_params__ if param.name != "as_of"]
+    return command
+
+
 def claim_options(command):
     """--as-of, --min-status and --min-stage: which claims count, for a command that reads no control."""
     command = status_options(command)

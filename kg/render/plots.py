@@ -1,4 +1,4 @@
-"""Pictures where a picture says more: a timeline, each lab's supply mix, a control tree.
+"""Pictures where a picture says more: a timeline, findings over time, each lab's supply mix, a control tree.
 
 Each function returns a matplotlib ``Figure`` built without pyplot, on the Agg
 canvas, so it works headless, never changes the caller's pyplot backend, and
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict, deque
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -33,6 +33,7 @@ from kg.render.palette import CLAIM_COLORS, SEVERITY_COLORS, SUPPLIER_PALETTE
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from kg.analysis.timeline import FindingTimeline
     from kg.conflicts.pack import Rule
 
 SAVE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -47,16 +48,27 @@ def _figure(width: float, height: float) -> "Figure":
     return figure
 
 
-def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``figure`` to ``path`` (``.png``, ``.svg`` or ``.pdf``), whole or not at all."""
+def picture_format(path: str | Path) -> str:
+    """``png``, ``svg`` or ``pdf``, by the file's extension; any other is a ``UsageError`` (check before drawing)."""
     path = Path(path)
     file_format = SAVE_FORMATS.get(path.suffix.lower())
     if file_format is None:
         raise UsageError(f"{path}: cannot tell the picture format from {path.suffix or '(no extension)'!r}; use .png, .svg or .pdf")
+    return file_format
+
+
+def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 150) -> Path:
+    """Write ``figure`` to ``path`` (``.png``, ``.svg`` or ``.pdf``), whole or not at all."""
+    path = Path(path)
+    file_format = picture_format(path)
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    # A fixed creation date and no software stamp: the same picture gives the same bytes.
+    # A fixed creation date, no software stamp and a fixed salt for the SVG's element ids (random
+    # otherwise): the same picture gives the same bytes.
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[file_format]
-    figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
+    with rc_context({"svg.hashsalt": "kg"}):
+        figure.savefig(buffer, format=file_format, dpi=dpi, metadata=metadata)
     write_atomically(path, buffer.getvalue())
     return path
 
@@ -141,6 +153,72 @@ def timeline(
         axes.axvline(0.5, color="#adb5bd", linestyle=":", linewidth=1)  # undated | years
         axes.spines[["top", "right"]].set_visible(False)
         axes.yaxis.get_major_locator().set_params(integer=True)
+    return figure
+
+
+# --- findings over time ---------------------------------------------------------------------
+
+
+def findings_over_time(timeline: "FindingTimeline") -> "Figure":
+    """How many findings held on each day, by rule: stacked steps that change at the change dates.
+
+    ``timeline`` is what ``kg.analysis.timeline.finding_timeline`` returns. The
+    stretch before the first change date (what held "since forever") is drawn
+    left of it, and the last stretch runs on past the last change date; each
+    change date is a red tick under the date axis.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib import colormaps
+
+    stretches = timeline.counts()
+    days = list(timeline.change_dates)
+    first, last = (days[0], days[-1]) if days else (date(2000, 1, 1), date(2000, 1, 1))
+    pad = max((last - first) * 0.06, timedelta(days=180))
+    # the before-stretch's start, each stretch's, and the last one's end (within the calendar: "9999-12" ends can happen)
+    edges = [first - min(pad, first - date.min), *days, last + min(pad, date.max - last)]
+    shown = [rule for rule in timeline.rules if any(counts[rule] for _, counts in stretches)]
+    palette = colormaps["tab20"].colors
+
+    figure = _figure(10, 4.8)
+    axes = figure.add_subplot()
+    base = [0] * len(stretches)
+    for index, rule in enumerate(timeline.rules):
+        if rule not in shown:
+            continue
+        heights = [counts[rule] for _, counts in stretches]
+        top = [b + h for b, h in zip(base, heights)]
+        color = palette[(2 * index + index // 10) % len(palette)]
+        axes.fill_between(edges, base + base[-1:], top + top[-1:], step="post", color=color, linewidth=0, label=rule)
+        base = top
+    axes.step(edges, base + base[-1:], where="post", color="#343a40", linewidth=1)
+    if days:
+        axes.set_xticks(days, minor=True)  # each change date, a tick under the axis, even where a major tick is
+        axes.xaxis.remove_overlapping_locs = False
+        axes.tick_params(axis="x", which="minor", length=7, width=1.2, color="#d62828")
+        axes.axvspan(edges[0], first, color="#f1f3f5", zorder=0)
+        axes.text(edges[0], max(base + [1]) * 1.12, f"before {first.isoformat()}", fontsize=7.5, color="#555", va="top")
+    else:
+        axes.text(0.5, 0.9, "no dated claim: the same findings at every date", transform=axes.transAxes, ha="center", fontsize=9, color="#555")
+    if not shown:
+        axes.text(0.5, 0.5, "no finding at any date", transform=axes.transAxes, ha="center", fontsize=9, color="#555")
+    axes.set_xlim(edges[0], edges[-1])
+    axes.set_ylim(0, max(base + [1]) * 1.2)
+    locator = mdates.AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylabel("findings")
+    axes.set_title(
+        f"Conflict findings in force over time, by rule (evidence at least {timeline.min_status}, deals at least "
+        f"{timeline.min_stage})\nred ticks: the change dates, where a claim begins or has just ended",
+        loc="left", fontsize=10,
+    )
+    axes.spines[["top", "right"]].set_visible(False)
+    if shown:
+        handles, labels = axes.get_legend_handles_labels()
+        order = [labels.index(rule) for rule in reversed(shown)]  # the top of the stack first
+        axes.legend([handles[i] for i in order], [labels[i] for i in order], title="rule", loc="upper left",
+                    bbox_to_anchor=(1.01, 1), fontsize=8, title_fontsize=8, frameon=False)
     return figure
 
 
