@@ -387,3 +387,31 @@ def test_http_failures_carry_their_status_and_push_decides_by_it():
         assert method == f"SPARQL Update at {base}/status/200"
     finally:
         server.shutdown()
+
+
+def test_claims_written_as_blank_nodes_give_the_same_findings_on_oxigraph(tmp_path):
+    """Claims and attestations as blank nodes (RDF written by hand or by another tool): no traceback, same findings."""
+    path = tmp_path / "blank-claims.ttl"
+    path.write_text(
+        """@prefix kg: <https://w3id.org/ai-compute-kg/ontology#> .
+@prefix kgd: <https://w3id.org/ai-compute-kg/data/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+kgd:lab a kg:AILab ; rdfs:label "Lab (fictional)" .
+kgd:cloud a kg:CloudProvider ; rdfs:label "Cloud (fictional)" .
+kgd:src a kg:Source ; <http://purl.org/dc/terms/title> "Fictional Wire" .
+[] a kg:ComputeContract ; kg:customer kgd:lab ; kg:supplier kgd:cloud ;
+   kg:attestation [ a kg:Attestation ; kg:source kgd:src ; kg:status kg:Reported ] .
+""",
+        encoding="utf-8",
+    )
+
+    def without_claim_ids(findings):
+        documents = as_dicts(findings)
+        for document in documents:
+            for item in document["evidence"]:
+                item.pop("claim")  # a blank node's label is the store's own
+        return documents
+
+    in_memory = without_claim_ids(find_conflicts(load_graph([path])))
+    assert in_memory and list(in_memory[0]["evidence"][0]["sources"]) == [{"iri": "https://w3id.org/ai-compute-kg/data/src", "title": "Fictional Wire"}]
+    assert without_claim_ids(find_conflicts(open_backend([path], store="oxigraph"))) == in_memory

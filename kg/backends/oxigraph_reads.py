@@ -8,7 +8,7 @@ gives ``store`` and ``_data_dataset``.
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, URIRef
+from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
 from kg.backends.base import claim_queries, claim_rows_of
@@ -104,8 +104,8 @@ class IndexReads:
     def claim_shares(self, claims) -> list[tuple]:
         ox, pattern = oxigraph_module(), self.store.quads_for_pattern
         properties = [(prop, ox.NamedNode(str(prop))) for prop in SHARE_KEYS]
-        return [(claim, prop, to_rdflib(quad.object)) for claim in set(claims) if isinstance(claim, URIRef)
-                for prop, node in properties for quad in pattern(ox.NamedNode(claim), node, None)]
+        return [(claim, prop, to_rdflib(quad.object)) for claim in set(claims) if isinstance(claim, (URIRef, BNode))
+                for prop, node in properties for quad in pattern(to_oxigraph(claim), node, None)]
 
     def attestations(self, claims) -> list[tuple]:
         ox, rows = oxigraph_module(), []
@@ -118,9 +118,9 @@ class IndexReads:
             return terms.get(node) or terms.setdefault(node, to_rdflib(node))
 
         for claim in set(claims):
-            if not isinstance(claim, URIRef):
+            if not isinstance(claim, (URIRef, BNode)):
                 continue
-            for att in self.store.quads_for_pattern(ox.NamedNode(claim), attestation, None):
+            for att in self.store.quads_for_pattern(to_oxigraph(claim), attestation, None):
                 statuses = [term(q.object) for q in self.store.quads_for_pattern(att.object, status_of, None)]
                 for quad in self.store.quads_for_pattern(att.object, source_of, None):
                     source = quad.object

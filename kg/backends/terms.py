@@ -41,10 +41,13 @@ def interning_iri():
     (a few microseconds per IRI, the larger part of reading 10^5 claims) is skipped.
     """
     made: dict[str, URIRef] = {}
+    blank = oxigraph_module().BlankNode
 
     def iri(term) -> URIRef | None:
         if term is None:
             return None
+        if isinstance(term, blank):  # a claim or attestation written as a blank node: not an IRI
+            return BNode(term.value)
         value = term.value
         found = made.get(value)
         if found is None:
