@@ -60,7 +60,7 @@ def render_html(
     ``graph`` is an rdflib graph or a backend (``open_backend``: Oxigraph, an
     endpoint). The page opens on ``as_of`` (default today) and draws the claims in
     force that day; its date slider steps through every day on which a claim
-    begins or ends (``kg.change_dates``), with the claims and findings of each
+    begins or ends (``kg.analysis.history.change_dates``), with the claims and findings of each
     (without ``timeline``, the as-of date only). Findings are computed with
     ``min_status``, ``min_stage`` and ``control_threshold`` by the rules of ``pack``
     (default: the bundled pack; ``load_pack`` adds a user's folders) unless
