@@ -162,6 +162,24 @@ def test_no_slider_draws_the_as_of_date_alone(forty):
     assert [stop["date"] for stop in kg["stops"]] == [AS_OF] and kg["start"] == 0
 
 
+def test_max_dates_spreads_the_stops_and_each_is_exact_for_its_day(forty, tmp_path):
+    from kg.render.viz import write_html
+
+    every = change_dates(forty)
+    summary = write_html(forty, tmp_path / "g.html", as_of=AS_OF, max_dates=10)
+    html = (tmp_path / "g.html").read_text("utf-8")
+    kg = embedded(html, "kg")
+    days = [stop["date"] for stop in kg["stops"]]
+    assert days[0] == every[0].isoformat() and days[-1] == every[-1].isoformat() and AS_OF in days
+    assert len(days) == summary.dates == 11  # ten change dates and the as-of date
+    assert any(f"shows 10 of the {len(every)} dates" in note for note in kg["notes"])
+    for i in (1, 5, 8):
+        assert sorted(identities_at(html, i)) == sorted(f.identity for f in find_conflicts(forty, as_of=days[i]))
+        assert edges_at(html, i) == drawn_on(forty, date.fromisoformat(days[i]))
+    assert summary.edges_as_of == len(edges_at(html, kg["start"]))
+    assert summary.nodes_as_of == 40 and summary.findings == len(find_conflicts(forty, as_of=AS_OF))
+
+
 def test_max_nodes_keeps_the_findings_agents_first_and_names_what_it_left_out(forty):
     from kg.render.viz import render_html
 

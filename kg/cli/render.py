@@ -27,10 +27,18 @@ from kg.cli.options import as_of_options, data_option, format_option, load_with_
     is_flag=True,
     help="Only the --as-of date: no date slider (the rules then run once, not on every date a claim begins or ends).",
 )
+@click.option(
+    "--max-dates",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Stops of the date slider at most; with more dates on which a claim begins or ends, this many, evenly spread "
+    "(the rules run once per stop; the page says so).",
+)
 @rules_option
 @as_of_options
 @data_option
-def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, no_slider, rule_dirs, as_of, min_status, min_stage, control_threshold, data):
+def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, no_slider, max_dates, rule_dirs, as_of, min_status, min_stage, control_threshold, data):
     """Write the graph as one interactive HTML page that works offline.
 
     Agents are nodes (shape and colour by kind), claims are labelled edges with
@@ -62,6 +70,7 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, no_slider,
         collapse_hubs=collapse_hubs,
         conflicts=not no_conflicts,
         timeline=not no_slider,
+        max_dates=max_dates,
         **reading,
     )
     for note in summary.notes:

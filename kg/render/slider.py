@@ -52,15 +52,22 @@ def slider_stops(
     conflicts: bool,
     findings: Sequence["Finding"] | None = None,
     timeline: bool = True,
-) -> tuple[list[Stop], int]:
-    """The stops, sorted by day, and the index of the one for ``as_of``.
+    max_dates: int | None = None,
+) -> tuple[list[Stop], int, int]:
+    """The stops, sorted by day, the index of the one for ``as_of``, and how many change dates there are.
 
     ``findings`` are the findings at ``as_of`` when the caller has them already.
-    Without ``timeline`` the only stop is ``as_of``.
+    Without ``timeline`` the only stop is ``as_of``. With more change dates than
+    ``max_dates``, that many of them, evenly spread from the first to the last, are
+    stops (the rules run once per stop): each stop is still exact for its day.
     """
     days = {as_of}
-    if timeline:
-        days.update(change_dates(backend, min_status=min_status, min_stage=min_stage))
+    every = change_dates(backend, min_status=min_status, min_stage=min_stage) if timeline else []
+    changes = every
+    if max_dates is not None and len(every) > max_dates:
+        last = len(every) - 1
+        changes = [every[round(i * last / (max_dates - 1))] for i in range(max_dates)] if max_dates > 1 else every[-1:]
+    days.update(changes)
     stops = []
     for day in sorted(days):
         states = claim_states(backend, as_of=day, min_status=min_status, min_stage=min_stage)
@@ -75,7 +82,7 @@ def slider_stops(
                 backend, as_of=day, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=pack
             )
         stops.append(Stop(day=day, findings=tuple(found), drawn=frozenset(drawn), ended=frozenset(ended)))
-    return stops, sorted(days).index(as_of)
+    return stops, sorted(days).index(as_of), len(every)
 
 
 def with_unsourced(stops: list[Stop], claims: dict[str, tuple]) -> list[Stop]:

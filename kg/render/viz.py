@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 from kg.errors import InputError
 from kg.io.atomic import write_atomically
 from kg.render.page import html_page
-from kg.render.view import DEFAULT_MAX_NODES, build_view
+from kg.render.view import DEFAULT_MAX_DATES, DEFAULT_MAX_NODES, build_view
 
 if TYPE_CHECKING:  # pragma: no cover
     from kg.conflicts.model import Finding
@@ -53,6 +53,7 @@ def render_html(
     control_threshold=50,
     pack: Sequence["Rule"] | None = None,
     timeline: bool = True,
+    max_dates: int | None = DEFAULT_MAX_DATES,
     title: str = "kg — AI compute graph",
 ) -> str:
     """The page as a string: for notebooks, web apps and ``write_html``.
@@ -65,7 +66,8 @@ def render_html(
     ``min_status``, ``min_stage`` and ``control_threshold`` by the rules of ``pack``
     (default: the bundled pack; ``load_pack`` adds a user's folders) unless
     ``conflicts`` is false; ``findings`` lets a caller reuse those it already has
-    for the as-of date.
+    for the as-of date. With more than ``max_dates`` change dates, that many of
+    them, evenly spread, are the slider's stops (the page says so).
     """
     html, _ = _render(graph, **_options(locals()))
     return html
@@ -110,6 +112,12 @@ def _render(graph, **options) -> tuple[str, VizSummary]:
     html = html_page(view, title=options.get("title", "kg — AI compute graph"))
     opening = view.stops[view.start]
     edges_as_of = [c for c in view.claims if c.iri in opening.drawn]
+    # As the page draws them: an agent while one of its claims is, or always when it has none on the page.
+    ends = {n for c in view.claims for n in (c.source, c.target)}
+    drawn_agents = {n for c in edges_as_of for n in (c.source, c.target)} | (set(view.agents) - ends)
+    for cluster_id, (hub, _, claims) in view.collapsed.items():
+        if any(c.iri in opening.drawn for c in claims):
+            drawn_agents |= {cluster_id, hub}
     summary = VizSummary(
         nodes=len(view.agents) + len(view.collapsed),
         edges=len(view.claims),
@@ -119,7 +127,7 @@ def _render(graph, **options) -> tuple[str, VizSummary]:
         notes=tuple(view.notes + view.start_notes),
         as_of=opening.day.isoformat(),
         dates=len(view.stops),
-        nodes_as_of=len({n for c in edges_as_of for n in (c.source, c.target)}),
+        nodes_as_of=len(drawn_agents),
         edges_as_of=len(edges_as_of),
     )
     return html, summary
