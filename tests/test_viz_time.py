@@ -106,7 +106,7 @@ def test_bundled_graph_before_its_first_claim_draws_only_undated_claims_and_name
     html = out.read_text("utf-8")
     kg = embedded(html, "kg")
     assert edges_at(html, kg["start"]) == drawn_on(bundled_graph, date(2020, 12, 31))
-    assert "on 2020-12-31:" in result.stderr
+    assert "finding(s)) on 2020-12-31; " in result.stderr
 
 
 def test_each_stop_is_a_change_date_with_the_findings_of_that_date(forty, forty_page):

@@ -76,8 +76,8 @@ def viz(output, focus, depth, max_nodes, collapse_hubs, no_conflicts, no_slider,
     for note in summary.notes:
         click.echo(note, err=True)
     click.echo(
-        f"Wrote {output} ({summary.nodes:,} nodes, {summary.edges:,} claims over {summary.dates:,} date(s); "
-        f"on {summary.as_of}: {summary.nodes_as_of:,} nodes, {summary.edges_as_of:,} claims, {summary.findings} finding(s))",
+        f"Wrote {output} ({summary.nodes_as_of:,} nodes, {summary.edges_as_of:,} claims, {summary.findings} finding(s)) "
+        f"on {summary.as_of}; {summary.nodes:,} nodes and {summary.edges:,} claims over the slider's {summary.dates:,} date(s)",
         err=True,
     )
 

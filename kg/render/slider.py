@@ -90,6 +90,8 @@ def with_unsourced(stops: list[Stop], claims: dict[str, tuple]) -> list[Stop]:
 
     The rules never read such a claim (no attestation, no status), so ``claim_states`` does
     not know it; its dates are read as kg.derive reads them (a bound kg cannot read is open).
+    Nor does ``change_dates``: its own dates make no stop, so it appears at the first stop
+    on or after its start.
     """
     result = []
     for stop in stops:

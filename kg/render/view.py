@@ -104,12 +104,12 @@ def build_view(
         raise UsageError(f"{arg('max_nodes')} must be 1 or more, not {max_nodes}")
     if collapse_hubs is not None and collapse_hubs < 1:
         raise UsageError(f"{arg('collapse_hubs')} must be 1 or more, not {collapse_hubs}")
+    if max_dates is not None and max_dates < 1:
+        raise UsageError(f"{arg('max_dates')} must be 1 or more, not {max_dates}")
     reading = Reading.of(as_of, min_status, min_stage, control_threshold)
     backend = as_backend(graph)
     rdf = graph if isinstance(graph, Graph) else backend.to_graph()
 
-    if max_dates is not None and max_dates < 1:
-        raise UsageError(f"{arg('max_dates')} must be 1 or more, not {max_dates}")
     stops, start, changes = slider_stops(
         backend,
         as_of=reading.as_of,
@@ -171,7 +171,7 @@ def build_view(
         left_claims = sum(1 for c in claims if c.source in keep and c.target in keep) - sum(
             1 for c in claims if c.source in kept and c.target in kept
         )
-        evidence_kept = sum(1 for a in first if a in kept)
+        evidence_kept = len(kept.intersection(protected))
         degree = {n: len(adj) for n, adj in _adjacency(keep, claims).items()}
         named = sorted(left, key=lambda n: (-degree[n], agents[n].label, n))
         shown = ", ".join(agents[n].label for n in named[:LEFT_OUT_NAMED])
