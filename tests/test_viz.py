@@ -24,15 +24,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "viz"
 HOSTILE = FIXTURES / "hostile.ttl"
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -380,16 +371,6 @@ class PageWatch:
         assert self.requests == [], f"the page tried to reach {self.requests}"
         assert self.dialogs == [], f"script from the data ran: {self.dialogs}"
         assert self.errors == [], f"console errors: {self.errors}"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Sequence
 from kg.errors import KgError
 from kg.render.layout import LAYOUT_SEED, layout
 from kg.render.palette import COLLAPSED_KIND, EDGE_COLOR, KINDS, SEVERITY_RANK, SEVERITY_STYLE
+from kg.render.slider import Stop
 from kg.render.view import DrawnClaim, View
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,39 +29,51 @@ if TYPE_CHECKING:  # pragma: no cover
 PHYSICS_MAX_NODES = 200
 #: Above this many edges, edge labels are left out (they cost more than they tell).
 EDGE_LABEL_MAX_EDGES = 600
+#: Above this many claims, an edge's label shows only while it, or an agent at either end, is pointed
+#: at or chosen (a box on the page shows them all): overlapping labels made 118 claims unreadable.
+HOVER_LABELS_ABOVE = 50
+#: The relation layers the page can hide, and the claim types each holds (an ownership is in both
+#: control and money, and is hidden only when both are).
+LAYERS = (
+    ("control", "Control", frozenset({"Control", "Ownership"})),
+    ("money", "Money", frozenset({"Investment", "Ownership", "ComputeContract"})),
+    ("rivalry", "Rivalry", frozenset({"Rivalry"})),
+    ("people", "People", frozenset({"Founding", "Affiliation", "Departure"})),
+)
+#: Control links pull their ends closer than other claims do, so a control group sits together.
+SHORT_SPRING_TYPES = frozenset({"Control", "Ownership"})
+SHORT_SPRING = 70
 
 
 def html_page(view: View, *, title: str) -> str:
     from pyvis.network import Network
 
+    drawn_claims = {c.iri: c for c in view.claims}
+    # Every distinct finding on any of the slider's stops, once; each stop lists its own by index. The
+    # as-of stop's come first, in the panel's order, so the page opens on findings 0..n-1.
+    findings_payload: list[dict] = []
+    seen: dict[str, int] = {}
+    stop_findings: dict[int, list[int]] = {}
+    for i in [view.start] + [i for i in range(len(view.stops)) if i != view.start]:
+        numbers = []
+        for finding in _sorted_findings(view.stops[i].findings):
+            payload = _finding_payload(finding, view, drawn_claims)
+            key = json.dumps(payload, sort_keys=True)
+            if key not in seen:
+                seen[key] = len(findings_payload)
+                findings_payload.append(payload)
+            numbers.append(seen[key])
+        stop_findings[i] = numbers
+
+    # The page opens on the as-of stop: its findings colour the nodes and edges they name.
     finding_edges: dict[str, list[int]] = defaultdict(list)
     node_severity: dict[str, str] = {}
-    drawn_claims = {c.iri: c for c in view.claims}
-    findings_payload = []
-    sorted_findings = _sorted_findings(view.findings)
-    for number, finding in enumerate(sorted_findings):
-        edge_ids = sorted({drawn_claims[e.claim].id for e in finding.evidence if e.claim in drawn_claims})
-        node_ids = sorted(
-            {ref.id for ref in finding.entities.values() if ref.id in view.agents}
-            | {n for e in finding.evidence if e.claim in drawn_claims for n in (drawn_claims[e.claim].source, drawn_claims[e.claim].target)}
-        )
-        for edge_id in edge_ids:
+    opening = [findings_payload[n] for n in stop_findings[view.start]]
+    for number, finding in enumerate(opening):
+        for edge_id in finding["edges"]:
             finding_edges[edge_id].append(number)
-        for node_id in node_ids:
-            node_severity[node_id] = _most_severe(node_severity.get(node_id), finding.severity)
-        findings_payload.append(
-            {
-                "rule": finding.rule,
-                "title": finding.title,
-                "severity": finding.severity,
-                "status": finding.status,
-                "explanation": finding.explanation,
-                "roles": [[role, ref.label] for role, ref in sorted(finding.entities.items())],
-                "nodes": node_ids,
-                "edges": edge_ids,
-                "color": _severity_style(finding.severity)[0],
-            }
-        )
+        for node_id in finding["nodes"]:
+            node_severity[node_id] = _most_severe(node_severity.get(node_id), finding["severity"])
 
     node_ids = list(view.agents) + sorted(view.collapsed)
     links = [(c.source, c.target) for c in view.claims] + [(cid, hub) for cid, (hub, _, _) in view.collapsed.items()]
@@ -121,20 +134,26 @@ def html_page(view: View, *, title: str) -> str:
         marks = finding_edges.get(claim.id, [])
         severity = None
         for mark in marks:
-            severity = _most_severe(severity, sorted_findings[mark].severity)
+            severity = _most_severe(severity, opening[mark]["severity"])
         color, width = _severity_style(severity) if marks else (EDGE_COLOR, 1.5)
         edge = {
             "id": claim.id,
             "from": claim.source,
             "to": claim.target,
-            "title": claim.tooltip + ("\n\nevidence of finding(s) " + ", ".join(f"#{m + 1}" for m in marks) if marks else ""),
+            "title": claim.tooltip,
             "claimType": claim.type,
             "arrows": "" if claim.type == "Rivalry" else "to",
             "dashes": [2, 6] if claim.style == "feud" else claim.type == "Rivalry",
             "color": {"color": color, "highlight": color if marks else "#343a40", "hover": color if marks else "#343a40"},
             "width": width,
             "conflict": 3 - SEVERITY_RANK.get(severity, 3) if marks else 0,
+            "at": _spans(view.stops, lambda stop: claim.iri in stop.drawn),
         }
+        ended = _spans(view.stops, lambda stop: claim.iri in stop.ended)
+        if ended:
+            edge["ended"] = ended
+        if claim.type in SHORT_SPRING_TYPES:
+            edge["length"] = SHORT_SPRING
         if edge_labels:
             edge["label"] = claim.verb
             if marks:
@@ -145,6 +164,7 @@ def html_page(view: View, *, title: str) -> str:
     for cluster_id in sorted(view.collapsed):
         hub, leaves, claims = view.collapsed[cluster_id]
         verbs = Counter(c.verb for c in claims)
+        iris = {c.iri for c in claims}
         edges.append(
             {
                 "id": f"{cluster_id}:edge",
@@ -156,6 +176,7 @@ def html_page(view: View, *, title: str) -> str:
                 "color": {"color": "#adb5bd"},
                 "width": 1.5,
                 "dashes": True,
+                "at": _spans(view.stops, lambda stop: not iris.isdisjoint(stop.drawn)),
             }
         )
         if edges[-1]["label"] is None:
@@ -171,12 +192,16 @@ def html_page(view: View, *, title: str) -> str:
     ]
     payload = {
         "title": title,
-        "summary": f"{len(view.agents) + len(view.collapsed):,} nodes · {len(view.claims):,} claims · "
-        f"{len(findings_payload)} finding(s)",
         "notes": view.notes,
         "legend": legend,
-        "rules": _rules_on_page(sorted_findings),
+        "rules": _rules_on_page(opening),
         "findings": findings_payload,
+        "stops": [
+            {"date": stop.day.isoformat(), "findings": stop_findings[i]} for i, stop in enumerate(view.stops)
+        ],
+        "start": view.start,
+        "layers": [[name, label, sorted(types)] for name, label, types in LAYERS],
+        "hoverLabels": edge_labels and len(view.claims) > HOVER_LABELS_ABOVE,
         "physics": physics,
         "severityColors": [[name, style[0], style[1]] for name, style in SEVERITY_STYLE.items()],
         "edgeColor": EDGE_COLOR,
@@ -303,10 +328,39 @@ def _script_json_text(text: str) -> str:
     )
 
 
-def _rules_on_page(findings) -> list[list]:
+def _rules_on_page(findings: list[dict]) -> list[list]:
     """[rule id, severity, title, count] for each rule with a finding on the page, most severe first."""
     counts: dict[tuple, int] = {}
     for finding in findings:
-        key = (SEVERITY_RANK.get(finding.severity, 3), finding.rule, finding.severity, finding.title)
+        key = (SEVERITY_RANK.get(finding["severity"], 3), finding["rule"], finding["severity"], finding["title"])
         counts[key] = counts.get(key, 0) + 1
     return [[rule, severity, title, count] for (_, rule, severity, title), count in sorted(counts.items())]
+
+
+def _finding_payload(finding: "Finding", view: View, drawn_claims: dict[str, DrawnClaim]) -> dict:
+    drawn = [drawn_claims[e.claim] for e in finding.evidence if e.claim in drawn_claims]
+    return {
+        "rule": finding.rule,
+        "identity": list(finding.identity),
+        "title": finding.title,
+        "severity": finding.severity,
+        "status": finding.status,
+        "explanation": finding.explanation,
+        "roles": [[role, ref.label] for role, ref in sorted(finding.entities.items())],
+        "nodes": sorted({ref.id for ref in finding.entities.values() if ref.id in view.agents} | {n for c in drawn for n in (c.source, c.target)}),
+        "edges": sorted({c.id for c in drawn}),
+        "color": _severity_style(finding.severity)[0],
+    }
+
+
+def _spans(stops: list[Stop], drawn_at) -> list[list[int]]:
+    """The stops at which ``drawn_at(stop)`` holds, as [first, last] index pairs: [[0, 3], [7, 9]]."""
+    spans: list[list[int]] = []
+    for i, stop in enumerate(stops):
+        if not drawn_at(stop):
+            continue
+        if spans and spans[-1][1] == i - 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return spans

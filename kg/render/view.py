@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from rdflib import RDF, RDFS, Graph, URIRef
 
 from kg.claims import read_claim
-from kg.conflicts.engine import find_conflicts
-from kg.dates import parse_as_of
+from kg.backends.open import as_backend
+from kg.derive import Reading
 from kg.entities import label_of, local_name, resolve_entity, short_id
 from kg.errors import UsageError, arg
 from kg.render.palette import KIND_BY_CLASS, KINDS, OTHER_KIND, Kind
+from kg.render.slider import Stop, slider_stops, with_unsourced
 from kg.vocab import CLAIM_TYPES, DCTERMS_DESCRIPTION, KG
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,6 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Agents drawn at most, unless the caller asks for more (keeps a browser responsive).
 DEFAULT_MAX_NODES = 2000
+#: The date slider's stops at most: the rules run once for each (about 0.15 s each at 300
+#: organisations in memory), and past a hundred a slider step is finer than a reader moves it.
+DEFAULT_MAX_DATES = 100
 
 
 
@@ -50,21 +54,30 @@ class DrawnClaim:
     target: str  # agent id
     tooltip: str
     style: str = ""  # "feud": a personal or legal rivalry (no rivals for the rules); "" otherwise
+    cls: URIRef | None = None
+    start: str | None = None
+    end: str | None = None
+    unsourced: bool = False  # no attestation at all: drawn by its dates, never read by the rules
 
 
 @dataclass
 class View:
     agents: dict[str, DrawnAgent]
     claims: list[DrawnClaim]
-    findings: list["Finding"]
+    findings: list["Finding"]  # at the as-of date, the stop the page opens on
     notes: list[str] = field(default_factory=list)
     agents_total: int = 0
     claims_total: int = 0
     collapsed: dict[str, tuple[str, list[DrawnAgent], list[DrawnClaim]]] = field(default_factory=dict)
+    #: The date slider's stops (at least the as-of date) and the index of the as-of one.
+    stops: list[Stop] = field(default_factory=list)
+    start: int = 0
+    #: Said on the command line but not on the page, where it depends on the slider's date.
+    start_notes: list[str] = field(default_factory=list)
 
 
 def build_view(
-    graph: Graph,
+    graph,
     *,
     focus: str | None = None,
     depth: int = 2,
@@ -77,59 +90,126 @@ def build_view(
     min_stage: str = "proposed",
     control_threshold=50,
     pack: Sequence["Rule"] | None = None,
+    timeline: bool = True,
+    max_dates: int | None = DEFAULT_MAX_DATES,
 ) -> View:
+    """What the page draws: ``graph`` is an rdflib graph or a backend (Oxigraph, an endpoint).
+
+    Claims are read from the graph; which of them are in force at each of the slider's
+    dates, and the findings there, are read by the backend as the rules read them.
+    """
     if depth < 0:
         raise UsageError(f"{arg('depth')} must be 0 or more, not {depth}")
     if max_nodes is not None and max_nodes < 1:
         raise UsageError(f"{arg('max_nodes')} must be 1 or more, not {max_nodes}")
     if collapse_hubs is not None and collapse_hubs < 1:
         raise UsageError(f"{arg('collapse_hubs')} must be 1 or more, not {collapse_hubs}")
+    if max_dates is not None and max_dates < 1:
+        raise UsageError(f"{arg('max_dates')} must be 1 or more, not {max_dates}")
+    reading = Reading.of(as_of, min_status, min_stage, control_threshold)
+    backend = as_backend(graph)
+    rdf = graph if isinstance(graph, Graph) else backend.to_graph()
 
-    agents = _read_agents(graph)
-    claims = _read_claims(graph, agents)
-    view = View(agents=agents, claims=claims, findings=[], agents_total=len(agents), claims_total=len(claims))
-
-    if findings is not None:
-        view.findings = list(findings)
-    elif conflicts:
-        view.findings = list(
-            find_conflicts(
-                graph, as_of=as_of, min_status=min_status, min_stage=min_stage, control_threshold=control_threshold, pack=pack
-            )
+    stops, start, changes = slider_stops(
+        backend,
+        as_of=reading.as_of,
+        min_status=reading.min_status,
+        min_stage=reading.min_stage,
+        control_threshold=reading.control_threshold,
+        pack=pack,
+        conflicts=conflicts,
+        findings=findings,
+        timeline=timeline,
+        max_dates=max_dates,
+    )
+    agents = _read_agents(rdf)
+    every_claim = _read_claims(rdf, agents)
+    unsourced = {c.iri: (c.cls, c.start, c.end) for c in every_claim if c.unsourced}
+    if unsourced:
+        stops = with_unsourced(stops, unsourced)
+    ever_drawn = frozenset().union(*(stop.drawn for stop in stops))
+    claims = [c for c in every_claim if c.iri in ever_drawn]
+    view = View(
+        agents=agents,
+        claims=claims,
+        findings=list(stops[start].findings),
+        agents_total=len(agents),
+        claims_total=len(every_claim),
+        stops=stops,
+        start=start,
+    )
+    if len(claims) < len(every_claim):
+        view.notes.append(
+            f"{len(every_claim) - len(claims):,} claim(s) count on none of the dates shown (denied, terminated, "
+            "below the minimum status or stage, or not in force on them) and are not drawn."
         )
-    if conflicts and (as_of is not None or min_status != "rumored"):
-        when = f"as of {parse_as_of(as_of).isoformat()}" if as_of is not None else "as of the day it was written"
-        view.notes.append(f"Conflict findings {when}, from evidence at least {min_status}.")
-    protected = {ref.id for f in view.findings for ref in f.entities.values()}
+    if max_dates is not None and changes > max_dates:
+        view.notes.append(
+            f"The date slider shows {max_dates:,} of the {changes:,} dates on which a claim begins or ends, evenly "
+            "spread; findings may change between two of them (raise the limit, or run the rules on the date you need)."
+        )
+    if reading.min_status != "rumored" or reading.min_stage != "proposed":
+        view.notes.append(f"Claims and findings from evidence at least {reading.min_status}, deals at least {reading.min_stage}.")
+    # The findings' agents, those of the as-of date first, are kept before any other when the graph is cut.
+    by_iri = {c.iri: c for c in claims}
+    protected = list(
+        dict.fromkeys(a for stop in (stops[start], *stops) for f in stop.findings for a in _finding_agents(f, by_iri) if a in agents)
+    )
 
     keep = set(agents)
     focus_id = None
     if focus is not None:
-        focus_id = short_id(resolve_entity(graph, focus))
+        focus_id = short_id(resolve_entity(rdf, focus))
         if focus_id not in agents:
             raise UsageError(f"{focus!r} is not an agent drawn in the graph (a person or an organization)")
         keep = _neighbourhood(focus_id, claims, depth)
         view.notes.append(f"Showing the neighbourhood of {agents[focus_id].label} within {depth} step(s).")
     if max_nodes is not None and len(keep) > max_nodes:
-        kept = _most_connected(keep, claims, max_nodes, first=focus_id)
-        left_agents = len(keep) - len(kept)
+        first = ([focus_id] if focus_id else []) + [a for a in protected if a in keep and a != focus_id]
+        kept = _most_connected(keep, claims, max_nodes, first=first)
+        left = keep - kept
         left_claims = sum(1 for c in claims if c.source in keep and c.target in keep) - sum(
             1 for c in claims if c.source in kept and c.target in kept
         )
+        evidence_kept = len(kept.intersection(protected))
+        degree = {n: len(adj) for n, adj in _adjacency(keep, claims).items()}
+        named = sorted(left, key=lambda n: (-degree[n], agents[n].label, n))
+        shown = ", ".join(agents[n].label for n in named[:LEFT_OUT_NAMED])
+        more = f" and {len(named) - LEFT_OUT_NAMED:,} more" if len(named) > LEFT_OUT_NAMED else ""
         view.notes.append(
-            f"Left out {left_agents:,} of {len(keep):,} agents and {left_claims:,} claims to draw at most "
-            f"{max_nodes:,} agents; kept the most connected part (focus on one entity, or raise the limit)."
+            f"Left out {len(left):,} of {len(keep):,} agents and {left_claims:,} claims to draw at most "
+            f"{max_nodes:,} agents; kept "
+            + (f"the {evidence_kept:,} agents of the findings first, then " if evidence_kept else "")
+            + "the most connected part (focus on one entity, or raise the limit)."
         )
+        view.notes.append(f"Left out, most connected first: {shown}{more}.")
         keep = kept
     view.agents = {aid: agents[aid] for aid in sorted(keep)}
     view.claims = [c for c in claims if c.source in keep and c.target in keep]
     if collapse_hubs is not None:
-        _collapse_hubs(view, collapse_hubs, protected | ({focus_id} if focus_id else set()))
+        _collapse_hubs(view, collapse_hubs, set(protected) | ({focus_id} if focus_id else set()))
     drawn_claims = {c.iri for c in view.claims}
     missing = sum(1 for f in view.findings if not any(e.claim in drawn_claims for e in f.evidence))
     if missing:
-        view.notes.append(f"{missing} finding(s) have no evidence among the claims drawn.")
+        view.start_notes.append(
+            f"{missing} finding(s) on {reading.as_of.isoformat()} have no evidence among the claims drawn."
+        )
     return view
+
+
+#: How many of the agents a cut leaves out the page names.
+LEFT_OUT_NAMED = 12
+
+
+def _finding_agents(finding: "Finding", claims: dict[str, DrawnClaim]) -> list[str]:
+    """The agents in a finding's roles, then those at either end of its evidence, in order."""
+    ids = [ref.id for _, ref in sorted(finding.entities.items())]
+    for evidence in finding.evidence:
+        claim = claims.get(evidence.claim)
+        if claim is not None:
+            ids += [claim.source, claim.target]
+    return list(dict.fromkeys(ids))
+
 
 def _kind_of(types: Iterable[URIRef]) -> Kind:
     found = {KIND_BY_CLASS[t] for t in types if t in KIND_BY_CLASS}
@@ -200,7 +280,7 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
                 lines.append("dates: not given")
             lines += [f"{name}: {text}" for name, text in record.qualities]
             statuses = sorted({a.status for a in record.attestations})
-            lines.append(f"status: {', '.join(statuses) or 'no source'}")
+            lines.append(f"status: {', '.join(statuses) or 'no source (the rules never read this claim)'}")
             for att in record.attestations:
                 lines.append(f"source ({att.status}): {att.source_title or att.source}")
             if record.note:
@@ -215,6 +295,10 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
                     target=target,
                     tooltip="\n".join(lines),
                     style=style,
+                    cls=cls,
+                    start=record.start,
+                    end=record.end,
+                    unsourced=not record.attestations,
                 )
             )
     claims.sort(key=lambda c: (c.source, c.target, c.type, c.id))
@@ -246,31 +330,42 @@ def _neighbourhood(start: str, claims: list[DrawnClaim], depth: int) -> set[str]
     return seen
 
 
-def _most_connected(nodes: set[str], claims: list[DrawnClaim], limit: int, *, first: str | None) -> set[str]:
-    """Grow from the best-connected agent, always adding the best-connected neighbour.
+def _most_connected(nodes: set[str], claims: list[DrawnClaim], limit: int, *, first: Sequence[str] = ()) -> set[str]:
+    """Keep ``first`` (in order, as many as fit), then grow, always adding the best-connected neighbour.
 
     The result stays connected where the graph is, so a cut graph reads as one
     piece rather than as scattered hubs; other components follow by size.
     """
     adjacent = _adjacency(nodes, claims)
     degree = {n: len(adjacent[n]) for n in nodes}
-    order = sorted(nodes, key=lambda n: (n != first, -degree[n], n))
     kept: set[str] = set()
     queued: set[str] = set()
-    for seed in order:
-        if len(kept) >= limit:
-            break
-        if seed in kept:
-            continue
-        heap = [(-degree[seed], seed)]
-        queued.add(seed)
+    heap: list[tuple[int, int, str]] = []  # (0, rank, node) for ``first``, then (1, -degree, node)
+
+    def grow() -> None:
         while heap and len(kept) < limit:
-            _, node = heapq.heappop(heap)
+            *_, node = heapq.heappop(heap)
             kept.add(node)
             for neighbour in adjacent[node]:
                 if neighbour not in queued:
                     queued.add(neighbour)
-                    heapq.heappush(heap, (-degree[neighbour], neighbour))
+                    heapq.heappush(heap, (1, -degree[neighbour], neighbour))
+
+    for rank, node in enumerate(first):
+        if len(queued) >= limit:
+            break
+        if node in nodes and node not in queued:
+            queued.add(node)
+            heapq.heappush(heap, (0, rank, node))
+    grow()
+    for seed in sorted(nodes, key=lambda n: (-degree[n], n)):
+        if len(kept) >= limit:
+            break
+        if seed in queued:
+            continue
+        heap = [(1, -degree[seed], seed)]
+        queued.add(seed)
+        grow()
     return kept
 
 
