@@ -37,6 +37,9 @@ _API = {
     "bundled_queries": "kg.query",
     "resolve_query": "kg.query",
     "format_result": "kg.query",
+    # tables
+    "to_dataframe": "kg.frames",
+    "to_records": "kg.frames",
     "validate_graph": "kg.validate",
     "ValidationReport": "kg.validate",
     "resolve_entity": "kg.entities",
@@ -128,6 +131,11 @@ def __getattr__(name: str):
     return value
 
 
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext kg`` in IPython or Jupyter: adds the ``%%sparql GRAPH`` cell magic (``kg.frames``)."""
+    importlib.import_module("kg.frames").register_magic(ipython)
+
+
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
@@ -178,6 +186,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
         UsageError,
     )
     from kg.export import export_graph
+    from kg.frames import to_dataframe, to_records
     from kg.io.load import load_graph
     from kg.io.sheets.read import ingest_folder, ingest_to_file
     from kg.io.sheets.write import export_sheets, write_template
