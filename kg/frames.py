@@ -37,7 +37,7 @@ from kg.claims import QUALITIES, decimal_value, value_text
 from kg.conflicts.model import Finding, WhatIf
 from kg.dates import date_bound
 from kg.entities import short_id
-from kg.errors import KgError, UsageError, arg
+from kg.errors import KgError, UsageError
 from kg.sparql import QueryResult
 from kg.vocab import status_rank
 
@@ -92,7 +92,7 @@ def to_dataframe(result, *, explode: bool = False, labels=None):
 def table(result, *, explode: bool = False, labels=None) -> Table:
     """The rows and typed columns of any result ``to_records`` and ``to_dataframe`` accept."""
     if explode and not isinstance(result, (list, tuple, WhatIf, FindingsDiff, Finding)):
-        raise UsageError(f"{arg('explode')} applies to findings and diffs, not to {type(result).__name__}")
+        raise UsageError(f"explode applies to findings and diffs, not to {type(result).__name__}")
     if isinstance(result, QueryResult):
         return _query_table(result, labels)
     if isinstance(result, WhatIf):
@@ -358,7 +358,7 @@ def register_magic(ipython) -> None:
     """Register ``%%sparql`` with an IPython shell (``%load_ext kg`` calls this)."""
 
     def sparql(line: str, cell: str):
-        """%%sparql GRAPH [--infer] [--param NAME=VALUE ...]: run the cell's SPARQL on the notebook variable GRAPH."""
+        """%%sparql GRAPH [infer] [NAME=VALUE ...]: run the cell's SPARQL on the notebook variable GRAPH, as a DataFrame."""
         try:
             return _run_magic(ipython, line, cell)
         except (KgError, ValueError) as exc:
@@ -379,14 +379,13 @@ def _run_magic(ipython, line: str, cell: str):
     if name not in ipython.user_ns:
         raise UsageError(f"%%sparql: no variable {name!r} in the notebook")
     params, infer = [], False
-    while options:
-        option = options.pop(0)
-        if option == "--infer":
+    for option in options:
+        if option == "infer":
             infer = True
-        elif option in ("--param", "-p") and options:
-            params.append(options.pop(0))
+        elif "=" in option:
+            params.append(option)
         else:
-            raise UsageError(f"%%sparql: unknown option {option!r}; expected --infer or --param NAME=VALUE")
+            raise UsageError(f"%%sparql: cannot read {option!r}; after the graph's name give NAME=VALUE parameters or infer")
     graph = ipython.user_ns[name]
     result = run_query(graph, cell, params=params, infer=infer)
     if result.form == "UPDATE":

@@ -196,6 +196,8 @@ def test_sparql_cell_magic(sheet, capsys):
         frame = shell.run_cell_magic("sparql", "graph", "SELECT ?org ?name WHERE { ?org rdfs:label ?name }")
         assert list(frame.columns) == ["org", "org_label", "name"] and len(frame) > 0
         assert (frame["org_label"] == frame["name"]).any()  # labels read from the graph
+        bound = shell.run_cell_magic("sparql", "graph org=atlas-holdings", "SELECT ?name WHERE { ?org rdfs:label ?name }")
+        assert bound["name"].tolist() == ["Atlas Holdings (fictional)"]
         assert shell.run_cell_magic("sparql", "graph", "SELECT ?x WHERE {") is None
         assert shell.run_cell_magic("sparql", "nothing", "SELECT * WHERE { ?s ?p ?o }") is None
         lines = capsys.readouterr().out.strip().splitlines()
