@@ -54,7 +54,8 @@ def test_the_checker_catches_private_and_unlisted_names():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_use_only_the_public_api(path):
     cells = json.loads(path.read_text("utf-8"))["cells"]
-    source = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    source = "\n".join(text for text in code if not text.lstrip().startswith("%%"))  # a cell magic's body is not Python
     assert public_api_violations(source) == []
     assert "kg." not in "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").replace("kg.ttl", "")
 
