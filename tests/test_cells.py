@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import warnings
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +42,7 @@ DRAFT_HEADER = "subject,relation,object,start,end,status,source,amount,currency,
 
 def ingest(tmp_path: Path, relations: str, entities: str = DRAFT_ENTITIES):
     folder = tmp_path / "sheet"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "entities.csv").write_text(entities, encoding="utf-8")
     (folder / "relations.csv").write_text(DRAFT_HEADER + relations, encoding="utf-8")
     return ingest_folder(folder)
@@ -189,3 +191,39 @@ def test_a_source_line_with_several_sources_is_an_error(tmp_path):
     (folder / "relations.csv").write_text(header_with_line + "microsoft,invests_in,openlab,,,,A; B,3,,,,,\n")
     with pytest.raises(IngestError, match="needs one source"):
         ingest_folder(folder)
+
+
+def _as(text: str, delimiter: str) -> str:
+    """The sheet as Excel saves it with another delimiter (cells holding it quoted)."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_semicolon_or_tab_sheet_ingests_to_the_same_graph_as_the_comma_sheet(tmp_path, delimiter):
+    relations = "microsoft,invests_in,openlab,2023-01,,reported,Reuters,$1B,,49%,,\nopenlab,buys_compute_from,gridco,,,,,,,,1 GW,\n"
+    comma = ingest(tmp_path / "comma", relations)
+    folder = tmp_path / "other" / "sheet"  # the same folder name: rows without a source cite it
+    folder.mkdir(parents=True)
+    (folder / "entities.csv").write_text(_as(DRAFT_ENTITIES, delimiter))
+    (folder / "relations.csv").write_text(_as(DRAFT_HEADER + relations, delimiter))
+    assert isomorphic(ingest_folder(folder), comma)
+
+
+def test_an_unknown_id_suggests_the_entity_by_id_or_name(tmp_path):
+    with pytest.raises(IngestError) as caught:
+        ingest(tmp_path, "Microsoft,invests_in,OpenLab (fictional),,,,,,,,,\nmicrosoft,invest_in,openlab,,,,,,,,,\n")
+    messages = {(p.line, p.column): p.message for p in caught.value.problems}
+    assert "did you mean microsoft?" in messages[2, 1]
+    assert "did you mean openlab?" in messages[2, 3]
+    assert "did you mean invests_in?" in messages[3, 2]
+
+
+@pytest.mark.parametrize("reverse, canonical", [
+    ("gridco,supplies_compute_to,openlab", "openlab,buys_compute_from,gridco"),
+    ("gridco,owned_by,microsoft", "microsoft,owns,gridco"),
+    ("microsoft,has_subsidiary,gridco", "microsoft,controls,gridco"),
+])
+def test_reverse_relations_read_as_their_canonical_forms(tmp_path, reverse, canonical):
+    assert isomorphic(ingest(tmp_path / "a", reverse + ",,,,,,,,,\n"), ingest(tmp_path / "b", canonical + ",,,,,,,,,\n"))

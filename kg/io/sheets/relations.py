@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
 from decimal import Decimal
@@ -91,14 +92,17 @@ class RelationChecker:
 
     @staticmethod
     def _base_id(row: Row, relation: Relation) -> str:
+        name = (relation.canonical or relation.name).replace("_", "-")
         if relation.reverse:  # subsidiary_of is named as the control it states
-            return f"{row['object']}-controls-{row['subject']}"
-        return f"{row['subject']}-{relation.name.replace('_', '-')}-{row['object']}"
+            return f"{row['object']}-{name}-{row['subject']}"
+        return f"{row['subject']}-{name}-{row['object']}"
 
     def _claim(self, row: Row) -> Claim | None:
         relation = RELATIONS.get(word(row["relation"]))
         if relation is None:
-            self.problems.add(row, "relation", f"unknown relation; expected one of {', '.join(RELATIONS)}")
+            close = difflib.get_close_matches(word(row["relation"]), list(RELATIONS), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.problems.add(row, "relation", f"unknown relation{hint}; expected one of {', '.join(RELATIONS)}")
         claim_type = relation.claim_type if relation else None
         cls = claim_type.cls if claim_type else None
         pairs: set[tuple[URIRef, object]] = set()
@@ -134,8 +138,20 @@ class RelationChecker:
             return None
         entity = self.entities.get(entity_id)
         if entity is None and self.entities_complete:
-            self.problems.add(row, column, "unknown id; not in entities.csv")
+            self.problems.add(row, column, "unknown id; not in entities.csv" + self._suggest(entity_id))
         return entity
+
+    def _suggest(self, text: str) -> str:
+        """``(did you mean microsoft?)``: an id whose id or name is close to ``text`` (any case)."""
+        if not hasattr(self, "_names"):
+            self._names = {}
+            for entity_id, entity in self.entities.items():
+                self._names.setdefault(entity_id.lower(), entity_id)
+                self._names.setdefault(entity.row["name"].lower(), entity_id)
+        key = text.lower()
+        found = self._names.get(key) or next(
+            (self._names[m] for m in difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)), None)
+        return f" (did you mean {found}?)" if found else ""
 
     def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
         needed = self.ranges[role]

@@ -200,7 +200,7 @@ class _TableWriter:
             value = graph.value(claim, NATURES[cls].prop)
             terms = NATURES[cls].terms
             nature = "" if value is None else str(value) if terms is None else _term_name(terms, value)
-        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.default_nature and not r.reverse)
+        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.default_nature and not r.reverse and not r.canonical)
         if cls == KG.Rivalry and nature in ("personal", "legal"):  # a feud: competes_with is a market rivalry
             relation, nature = "feuds_with", "" if nature == "personal" else nature
         if cls == KG.Affiliation:
