@@ -346,7 +346,7 @@ def test_data_folder_with_bad_rows_stops_every_command(invoke):
         (RELATION_SHEET_HEADER + "lab,competes_with,rival,,,,,5,,,,,\n", 8, "applies only to", "5"),
         (RELATION_SHEET_HEADER + "lab,competes_with,lab,,,,,,,,,,\n", 3, "same entity", "lab"),
         (RELATION_SHEET_HEADER + "lab,works_for,cloud,,,,,,,,,,\n", 1, "must be a kg person", "lab"),
-        (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,ten,,,,,\n", 8, "not a number", "ten"),
+        (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,ten,,,,,\n", 8, "not an amount", "ten"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,,,-1,,,\n", 10, "a share is a percentage from 0 to 100", "-1"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,https://exa mple.org,,,,,,\n", 7, "not a valid URL", "https://exa mple.org"),
         (RELATION_SHEET_HEADER + "fund,invests_in,lab,,,,,,,,,,,oops\n", 14, "beyond the last column", "oops"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from rdflib import URIRef
 
@@ -112,3 +113,105 @@ def affiliation_kind(relation: str, nature: str) -> URIRef:
     if words == "advisor":
         return KG.Advisor
     return KG.Employee
+
+
+# --- money, capacity, stakes and half-years as analysts write them ----------------------------
+
+#: The qualifiers an amount may carry, as kg:amountQualifier holds them, and the words that say them.
+AMOUNT_QUALIFIERS = {"upTo": "up to", "about": "about", "atLeast": "at least"}
+_QUALIFIER_WORDS = {
+    "up to": "upTo", "about": "about", "approximately": "about", "approx.": "about", "approx": "about",
+    "around": "about", "~": "about", "c.": "about", "at least": "atLeast",
+}
+#: Currency symbols read as ISO 4217 codes ($ is the US dollar; write CAD, AUD ... for the others).
+CURRENCY_SYMBOLS = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP"}
+_MAGNITUDES = {
+    "k": 3, "thousand": 3, "m": 6, "mn": 6, "mm": 6, "mil": 6, "million": 6, "b": 9, "bn": 9, "billion": 9,
+    "t": 12, "tn": 12, "trillion": 12,
+}
+AMOUNT_FORMS = (
+    "a number (2000000, 2,000,000, 1.5) with an optional currency symbol ($ € £) or ISO code (USD 2,000,000, "
+    "15M EUR), magnitude (k, M/mn/million, B/bn/billion, T/tn/trillion) and qualifier (up to, about/~, at least): "
+    "$1B, up to $5B, €15M, 1.5bn, 3.2 trillion"
+)
+_QUALIFIER_RE = "|".join(re.escape(w) for w in sorted(_QUALIFIER_WORDS, key=len, reverse=True))
+_SYMBOL_RE = "|".join(re.escape(s) for s in sorted(CURRENCY_SYMBOLS, key=len, reverse=True))
+_MAGNITUDE_RE = "|".join(sorted(_MAGNITUDES, key=len, reverse=True))
+_AMOUNT = re.compile(
+    rf"(?:(?P<qualifier>{_QUALIFIER_RE})\s*)?"
+    rf"(?:(?P<symbol>{_SYMBOL_RE})\s*|(?P<code>[A-Za-z]{{3}})\s+)?"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    rf"(?:\s*(?P<magnitude>{_MAGNITUDE_RE})\b)?"
+    r"(?:\s*(?P<suffix>[A-Za-z]{3}))?",
+    re.IGNORECASE,
+)
+
+
+class Amount(NamedTuple):
+    value: Decimal
+    currency: str | None  # an ISO 4217 code, when the cell names one
+    qualifier: str | None  # upTo, about or atLeast
+
+
+def parse_amount(text: str) -> Amount:
+    """``$1B`` → 1000000000 USD; ``up to €15M`` → 15000000 EUR, upTo; ``1.5bn`` → 1500000000; ``USD 2,000,000``."""
+    match = _AMOUNT.fullmatch(text.strip())
+    if not match or (match["code"] and match["symbol"]) or (match["suffix"] and (match["symbol"] or match["code"])):
+        raise CellError(f"not an amount; expected {AMOUNT_FORMS}")
+    qualifier = _QUALIFIER_WORDS[match["qualifier"].lower()] if match["qualifier"] else None
+    value = Decimal(match["number"].replace(",", ""))
+    if match["magnitude"]:
+        value = value.scaleb(_MAGNITUDES[match["magnitude"].lower()])
+    currency = None
+    if match["symbol"]:
+        currency = CURRENCY_SYMBOLS[match["symbol"].lower()]
+    elif match["code"] or match["suffix"]:
+        currency = (match["code"] or match["suffix"]).upper()
+    return Amount(value, currency, qualifier)
+
+
+def amount_cell(value: str, qualifier: str | None) -> str:
+    """The amount cell kg writes: the plain number, after its qualifier's words (``up to 5000000000``)."""
+    return f"{AMOUNT_QUALIFIERS[qualifier]} {value}" if qualifier in AMOUNT_QUALIFIERS else value
+
+
+CAPACITY_FORMS = "a number of megawatts (500), or a number with MW or GW (500 MW, 1 GW, 1.5GW)"
+_CAPACITY = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(mw|gw)?", re.IGNORECASE)
+
+
+def parse_capacity(text: str) -> Decimal:
+    """Megawatts: ``500`` and ``500 MW`` → 500; ``1 GW`` → 1000."""
+    match = _CAPACITY.fullmatch(text.strip())
+    if not match:
+        raise CellError(f"not a capacity; expected {CAPACITY_FORMS}")
+    value = Decimal(match[1].replace(",", ""))
+    return value.scaleb(3) if (match[2] or "").lower() == "gw" else value
+
+
+#: A stake written approximately: ``~27%``, ``about 27%`` (the share is 27; the cell as written goes in the note).
+_ABOUT = re.compile(r"(?:~|about|approximately|approx\.?|around|c\.)\s*(?=\d|\.\d)", re.IGNORECASE)
+
+
+def strip_about(text: str) -> tuple[str, bool]:
+    """The stake cell without a leading "about" word or ``~``, and whether it had one."""
+    stripped = _ABOUT.sub("", text.strip(), count=1)
+    return stripped, stripped != text.strip()
+
+
+PERIOD_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, a half-year (2026-H2, H2 2026) or a quarter (2026-Q3, Q3 2026)"
+_PERIOD = re.compile(r"(?:(?P<y1>\d{4})\s*[-\s]\s*(?P<p1>[HQ])(?P<n1>\d)|(?P<p2>[HQ])(?P<n2>\d)\s*[-\s]?\s*(?P<y2>\d{4}))", re.IGNORECASE)
+
+
+def parse_period(text: str, *, end: bool) -> str | None:
+    """A half-year or quarter as the year-month kg stores: its first month as a start, its last as an end
+    (so the claim holds from the period's first day, or until its last day); None when not a period."""
+    match = _PERIOD.fullmatch(text.strip())
+    if not match:
+        return None
+    year = int(match["y1"] or match["y2"])
+    kind, number = (match["p1"] or match["p2"]).upper(), int(match["n1"] or match["n2"])
+    months = 6 if kind == "H" else 3
+    if not 1 <= number <= 12 // months:
+        raise CellError(f"there is no {kind}{number}; expected {PERIOD_FORMS}")
+    month = (number - 1) * months + (months if end else 1)
+    return f"{year:04d}-{month:02d}"

@@ -133,7 +133,7 @@ class SheetRows:
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         self.path = path
-        self.reader = csv.reader(self.handle, strict=False)
+        self.reader = csv.reader(self.handle, strict=False, delimiter=self._delimiter())
         for _, cells in self._lines():
             self.header = [cell.lower() for cell in cells]
             self.columns = _check_header(self.name, self.header, spec, problems)
@@ -142,6 +142,16 @@ class SheetRows:
             return
         if not self.broken:
             problems.record(Problem(self.name, 1, 1, "empty file: missing header row", ", ".join(spec.required)))
+
+    def _delimiter(self) -> str:
+        """The delimiter the header uses: ',' , ';' (a European Excel's CSV) or a tab, sniffed from the first line."""
+        try:
+            first = self.handle.readline(1 << 16)
+            self.handle.seek(0)
+            return csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+        except (csv.Error, UnicodeDecodeError):
+            self.handle.seek(0)
+            return ","
 
     def _lines(self):
         """(line, trimmed cells) of each line with a non-blank cell; a CSV error ends them."""

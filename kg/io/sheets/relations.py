@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import warnings
 from decimal import Decimal
 from typing import Iterable
 
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from kg.dates import date_bound, date_literal
-from kg.io.sheets.cells import CellError, affiliation_kind, parse_share
-from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, parse_decimal, share_literal
+from kg.errors import KgWarning
+from kg.io.sheets.cells import (
+    PERIOD_FORMS,
+    CellError,
+    affiliation_kind,
+    parse_amount,
+    parse_capacity,
+    parse_period,
+    parse_share,
+    strip_about,
+)
+from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, Source, ontology_terms, share_literal
 from kg.io.sheets.spec import (
     AMOUNT_PROPERTIES,
     CAPACITY_CLASSES,
@@ -47,13 +59,13 @@ class RelationChecker:
         for row in rows:
             before = self.problems.total
             claim = self._claim(row)
-            attestation = self._attestation(row)
-            if claim is None or attestation is None or self.problems.total > before:
+            attestations = self._attestations(row)
+            if claim is None or attestations is None or self.problems.total > before:
                 continue
             claim_id = row["id"]
             if not claim_id:
                 unnamed.append((self._base_id(row, claim.relation), claim))
-                claim.attestations.append(attestation)
+                claim.attestations.extend(attestations)
             elif not is_id(claim_id):
                 self.problems.add(row, "id", "a claim id is letters, digits, '-', '_' or '.' with no spaces")
             elif claim_id in by_id:
@@ -62,10 +74,10 @@ class RelationChecker:
                     self.problems.add(row, "id", f"claim id used on line {first.row.line} for a different claim; "
                                       "rows sharing an id differ only in source, source_line and status")
                 else:
-                    first.attestations.append(attestation)
+                    first.attestations.extend(attestations)
             else:
                 claim.iri = CLAIM[claim_id]
-                claim.attestations.append(attestation)
+                claim.attestations.extend(attestations)
                 by_id[claim_id] = claim
         # Rows without an id get subject-relation-object, and -2, -3 ... for repeats, in row order.
         taken = set(by_id)
@@ -80,14 +92,17 @@ class RelationChecker:
 
     @staticmethod
     def _base_id(row: Row, relation: Relation) -> str:
+        name = (relation.canonical or relation.name).replace("_", "-")
         if relation.reverse:  # subsidiary_of is named as the control it states
-            return f"{row['object']}-controls-{row['subject']}"
-        return f"{row['subject']}-{relation.name.replace('_', '-')}-{row['object']}"
+            return f"{row['object']}-{name}-{row['subject']}"
+        return f"{row['subject']}-{name}-{row['object']}"
 
     def _claim(self, row: Row) -> Claim | None:
         relation = RELATIONS.get(word(row["relation"]))
         if relation is None:
-            self.problems.add(row, "relation", f"unknown relation; expected one of {', '.join(RELATIONS)}")
+            close = difflib.get_close_matches(word(row["relation"]), list(RELATIONS), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.problems.add(row, "relation", f"unknown relation{hint}; expected one of {', '.join(RELATIONS)}")
         claim_type = relation.claim_type if relation else None
         cls = claim_type.cls if claim_type else None
         pairs: set[tuple[URIRef, object]] = set()
@@ -103,13 +118,15 @@ class RelationChecker:
             pairs.add((RDF.type, cls))
         if row["subject"] and row["subject"] == row["object"]:
             self.problems.add(row, "object", "subject and object are the same entity")
+        self.written: dict[str, str] = {}  # cells the model holds only in part, kept as written in the note
         pairs |= self._dates(row)
         pairs |= self._money(row, cls)
         pairs |= self._share(row, relation)
         pairs |= self._nature(row, relation)
         pairs |= self._stage(row)
-        if row["note"]:
-            pairs.add((RDFS.comment, Literal(row["note"], lang=PROSE_LANGUAGE)))
+        note = written_note(row["note"], self.written)
+        if note:
+            pairs.add((RDFS.comment, Literal(note, lang=PROSE_LANGUAGE)))
         if relation is None:
             return None
         return Claim(None, row, relation, frozenset(pairs))
@@ -121,8 +138,20 @@ class RelationChecker:
             return None
         entity = self.entities.get(entity_id)
         if entity is None and self.entities_complete:
-            self.problems.add(row, column, "unknown id; not in entities.csv")
+            self.problems.add(row, column, "unknown id; not in entities.csv" + self._suggest(entity_id))
         return entity
+
+    def _suggest(self, text: str) -> str:
+        """``(did you mean microsoft?)``: an id whose id or name is close to ``text`` (any case)."""
+        if not hasattr(self, "_names"):
+            self._names = {}
+            for entity_id, entity in self.entities.items():
+                self._names.setdefault(entity_id.lower(), entity_id)
+                self._names.setdefault(entity.row["name"].lower(), entity_id)
+        key = text.lower()
+        found = self._names.get(key) or next(
+            (self._names[m] for m in difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)), None)
+        return f" (did you mean {found}?)" if found else ""
 
     def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
         needed = self.ranges[role]
@@ -136,49 +165,71 @@ class RelationChecker:
             )
 
     def _dates(self, row: Row) -> set:
+        """`start` and `end`: a date, or a half-year or quarter (its first month as a start, its last as an end)."""
         pairs = set()
-        valid = 0
+        valid: dict[str, str] = {}
         for column, prop in (("start", KG.startDate), ("end", KG.endDate)):
-            if row[column]:
-                literal = date_literal(row[column])
-                if literal is None:
-                    self.problems.add(row, column, "not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-                else:
-                    pairs.add((prop, literal))
-                    valid += 1
-        if valid == 2:
-            if date_bound(row["end"], end=True) < date_bound(row["start"], end=False):
+            text = row[column]
+            if not text:
+                continue
+            try:
+                period = parse_period(text, end=column == "end")
+            except CellError as exc:
+                self.problems.add(row, column, str(exc))
+                continue
+            if period is not None:
+                self.written[column] = text
+            literal = date_literal(period or text)
+            if literal is None:
+                self.problems.add(row, column, f"not a date; expected {PERIOD_FORMS}")
+            else:
+                pairs.add((prop, literal))
+                valid[column] = period or text
+        if len(valid) == 2:
+            if date_bound(valid["end"], end=True) < date_bound(valid["start"], end=False):
                 self.problems.add(row, "end", f"end date is before the start date {row['start']}")
         return pairs
 
     def _money(self, row: Row, cls: URIRef | None) -> set:
+        """`amount` (with its currency and qualifier, as written or in `currency`) and `capacity_mw` (MW or GW)."""
         pairs = set()
-        checks = (
+        amount_currency = None
+        for column, prop, allowed in (
             ("amount", AMOUNT_PROPERTIES.get(cls), AMOUNT_PROPERTIES),
             ("capacity_mw", KG.capacityMW if cls in CAPACITY_CLASSES else None, CAPACITY_CLASSES),
-        )
-        for column, prop, allowed in checks:
+        ):
             if not row[column]:
                 continue
-            literal = parse_decimal(row[column])
-            if literal is None:
-                self.problems.add(row, column, "not a number")
-                continue
-            value = Decimal(str(literal))
-            if value < 0:
+            if row[column].startswith("-"):
                 self.problems.add(row, column, f"{column} must not be negative")
-            elif cls is not None and prop is None:
+                continue
+            try:
+                if column == "amount":
+                    amount = parse_amount(row[column])
+                    value, amount_currency = amount.value, amount.currency
+                else:
+                    value = parse_capacity(row[column])
+            except CellError as exc:
+                self.problems.add(row, column, str(exc))
+                continue
+            if cls is not None and prop is None:
                 self.problems.add(row, column, f"{column} applies only to {_relation_names(allowed)}", row[column])
             elif prop is not None:
-                pairs.add((prop, literal))
+                pairs.add((prop, share_literal(value)))
+                if column == "amount" and amount.qualifier:
+                    pairs.add((KG.amountQualifier, Literal(amount.qualifier)))
         currency = row["currency"]
         if currency:
             if not _CURRENCY.match(currency):
                 self.problems.add(row, "currency", "a currency is a three-letter ISO 4217 code such as USD")
             elif not row["amount"]:
                 self.problems.add(row, "currency", "a currency needs an amount")
+            elif amount_currency and amount_currency != currency.upper():
+                self.problems.add(row, "currency", f"the amount is in {amount_currency}; the currency column says another")
             else:
                 pairs.add((KG.currency, Literal(currency.upper())))
+        if amount_currency and AMOUNT_PROPERTIES.get(cls):
+            pairs.add((KG.currency, Literal(amount_currency)))
         return pairs
 
     def _share(self, row: Row, relation: Relation | None) -> set:
@@ -189,11 +240,21 @@ class RelationChecker:
         if cls not in STAKE_CLASSES:
             self.problems.add(row, "stake", f"stake applies only to {_relation_names(STAKE_CLASSES)}")
             return set()
+        text, about = strip_about(row["stake"])
         try:
-            share = parse_share(row["stake"])
+            share = parse_share(text)
         except CellError as exc:
             self.problems.add(row, "stake", str(exc))
             return set()
+        if about:  # the share holds the number; the note keeps that it is approximate
+            self.written["stake"] = row["stake"]
+        if "%" not in text and any(0 < value < 1 for value in share.values()):
+            number = next(value for value in share.values() if 0 < value < 1)
+            warnings.warn(
+                f"{row.file}:{row.line}:{row.columns.get('stake', 1)}: stake {row['stake']} is read as {number}%; "
+                f"if you mean {_percent(number)}%, write {_percent(number)}%",
+                KgWarning, stacklevel=2,
+            )
         # An investment's exact stake keeps its own property (kg:stake is an exact share).
         properties = {**SHARE_PROPERTIES, "exact": KG.stake} if cls == KG.Investment else SHARE_PROPERTIES
         return {(properties[key], share_literal(value)) for key, value in share.items()}
@@ -229,37 +290,55 @@ class RelationChecker:
             return set()
         return {(KG.stage, stage)}
 
-    def _attestation(self, row: Row) -> Attestation | None:
+    def _attestations(self, row: Row) -> list[Attestation] | None:
+        """The row's attestations: one per source its `source` cell names (several are separated by ';'),
+        each with the row's status; the sheet itself, at the row's line, when the cell is blank."""
         status = STATUS_IRIS.get(word(row["status"] or DEFAULT_STATUS))
         if status is None:
             self.problems.add(row, "status", f"unknown status; expected one of {', '.join(STATUS_IRIS)}")
         source_text, line_text = row["source"], row["source_line"]
+        # A sources.csv id (or URL) is taken whole; anything else may name several sources.
+        names = [source_text] if source_text in self.sources else [p.strip() for p in source_text.split(";") if p.strip()]
         given_line = int(line_text) if line_text.isascii() and line_text.isdigit() and int(line_text) > 0 else None
-        if line_text and not source_text:
+        if line_text and not names:
             self.problems.add(row, "source_line", "a source line needs a source")
         elif line_text and given_line is None:
             self.problems.add(row, "source_line", "a source line is a whole number from 1")
-        # A row without a source cites itself: the sheet, at the row's own line.
-        line = given_line if source_text else row.line
-        if not source_text:
-            source = self._cite(text_source_iri(self.sheet), self.sheet)
-        elif source_text in self.sources:
-            source = self.sources[source_text].iri
-        elif source_text.lower().startswith(("http://", "https://")):
-            if not is_url(source_text):
-                self.problems.add(row, "source", "not a valid URL (spaces or <>\"{}|\\^` in it?)")
-                return None
-            source = self._cite(URIRef(source_text), "")
-        else:
-            source = self._cite(text_source_iri(source_text), source_text)
+        elif line_text and len(names) > 1:
+            self.problems.add(row, "source_line", "a source line needs one source; this row names several")
+        if not names:  # a row without a source cites itself: the sheet, at the row's own line
+            return None if status is None else [Attestation(self._cite(text_source_iri(self.sheet), self.sheet), status, row.line)]
+        sources = []
+        for name in names:
+            if name in self.sources:
+                sources.append(self.sources[name].iri)
+            elif name.lower().startswith(("http://", "https://")):
+                if not is_url(name):
+                    self.problems.add(row, "source", "not a valid URL (spaces or <>\"{}|\\^` in it?)", name)
+                    return None
+                sources.append(self._cite(URIRef(name), ""))
+            else:
+                sources.append(self._cite(text_source_iri(name), name))
         if status is None:
             return None
-        return Attestation(source, status, line)
+        return [Attestation(source, status, given_line) for source in dict.fromkeys(sources)]
 
     def _cite(self, iri: URIRef, title: str) -> URIRef:
         """A source named in a row rather than in sources.csv: a URL, or a title (the sheet's own, when blank)."""
         self.cited.setdefault(iri, Source(iri, title, ""))
         return iri
+
+
+def written_note(note: str, written: dict[str, str]) -> str:
+    """The row's note, then each cell the model holds only in part, as written (``start as written: H2 2026``)."""
+    extra = "; ".join(f"{column} as written: {text}" for column, text in written.items())
+    if not extra:
+        return note
+    return f"{note} ({extra})" if note else extra
+
+
+def _percent(value: Decimal) -> str:
+    return format((value * 100).normalize(), "f")
 
 
 def _relation_names(classes) -> str:

@@ -94,6 +94,7 @@ class Relation(NamedTuple):
     reverse: bool = False  # subsidiary_of: the object is the controller
     natures: tuple[str, ...] | None = None  # the nature words this relation takes, when fewer than its claim type's
     default_nature: str | None = None  # feuds_with is a personal rivalry unless the row says legal
+    canonical: str | None = None  # the relation a reverse or synonym word reads as (owned_by: owns)
 
 
 RELATIONS: dict[str, Relation] = {
@@ -101,10 +102,13 @@ RELATIONS: dict[str, Relation] = {
     for relation in (
         Relation("founded", CLAIM_TYPES[KG.Founding]),
         Relation("controls", CLAIM_TYPES[KG.Control]),
-        Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True),
+        Relation("subsidiary_of", CLAIM_TYPES[KG.Control], reverse=True, canonical="controls"),
+        Relation("has_subsidiary", CLAIM_TYPES[KG.Control], canonical="controls"),
         Relation("invests_in", CLAIM_TYPES[KG.Investment]),
         Relation("owns", CLAIM_TYPES[KG.Ownership]),
+        Relation("owned_by", CLAIM_TYPES[KG.Ownership], reverse=True, canonical="owns"),
         Relation("buys_compute_from", CLAIM_TYPES[KG.ComputeContract]),
+        Relation("supplies_compute_to", CLAIM_TYPES[KG.ComputeContract], reverse=True, canonical="buys_compute_from"),
         Relation("competes_with", CLAIM_TYPES[KG.Rivalry], natures=("market",)),  # a feud is feuds_with
         Relation("feuds_with", CLAIM_TYPES[KG.Rivalry], natures=("personal", "legal"), default_nature="personal"),
         Relation("works_for", CLAIM_TYPES[KG.Affiliation]),

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS
 from kg.errors import KgWarning, UsageError
 from kg.claims import decimal_value
 from kg.io.atomic import write_files_atomically
-from kg.io.sheets.cells import affiliation_kind, identifiers_cell, share_cell
+from kg.io.sheets.cells import affiliation_kind, amount_cell, identifiers_cell, share_cell
 from kg.io.text import spreadsheet_cell
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -70,7 +70,7 @@ def write_template(folder: str | Path) -> list[Path]:
 
 _ENTITY_PREDICATES = {RDF.type, RDFS.label, DCTERMS.description, KG.foundingDate, KG.country, KG.homepage, KG.identifier}
 _CLAIM_PREDICATES = {
-    RDF.type, KG.startDate, KG.endDate, KG.attestation, RDFS.comment, KG.currency, KG.stake, KG.capacityMW,
+    RDF.type, KG.startDate, KG.endDate, KG.attestation, RDFS.comment, KG.currency, KG.amountQualifier, KG.stake, KG.capacityMW,
     KG.stage, KG.affiliationKind, *SHARE_PROPERTIES.values(),
     *AMOUNT_PROPERTIES.values(), *(nature.prop for nature in NATURES.values()),
     *(role for ct in CLAIM_TYPES.values() for role in (ct.subject_role, ct.object_role)),
@@ -168,7 +168,7 @@ class _TableWriter:
             notes = sorted(self.graph.objects(source, RDFS.comment), key=str)
             if source in used and not notes and len(titles) == 1 and _inline_title(titles[0], source):
                 result[source] = (str(titles[0]), None)
-            elif source in used and not titles and not notes and is_url(str(source)):
+            elif source in used and not titles and not notes and is_url(str(source)) and ";" not in str(source):
                 result[source] = (str(source), None)
             else:
                 in_namespace = str(source).startswith(str(SOURCE)) and is_id(str(source)[len(str(SOURCE)):])
@@ -200,7 +200,7 @@ class _TableWriter:
             value = graph.value(claim, NATURES[cls].prop)
             terms = NATURES[cls].terms
             nature = "" if value is None else str(value) if terms is None else _term_name(terms, value)
-        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.default_nature and not r.reverse)
+        relation = next(r.name for r in RELATIONS.values() if r.claim_type.cls == cls and not r.default_nature and not r.reverse and not r.canonical)
         if cls == KG.Rivalry and nature in ("personal", "legal"):  # a feud: competes_with is a market rivalry
             relation, nature = "feuds_with", "" if nature == "personal" else nature
         if cls == KG.Affiliation:
@@ -208,7 +208,8 @@ class _TableWriter:
         fields = [
             self._one(claim, KG.startDate), self._one(claim, KG.endDate),
             _term_name(STAGE_IRIS, graph.value(claim, KG.stage)) if graph.value(claim, KG.stage) is not None else "",
-            self._one(claim, AMOUNT_PROPERTIES[cls]) if cls in AMOUNT_PROPERTIES else "",
+            amount_cell(self._one(claim, AMOUNT_PROPERTIES[cls]), self._one(claim, KG.amountQualifier) or None)
+            if cls in AMOUNT_PROPERTIES and self._one(claim, AMOUNT_PROPERTIES[cls]) else "",
             self._one(claim, KG.currency), self._share(claim, claim_id), self._one(claim, KG.capacityMW),
             nature, self._one(claim, RDFS.comment),
         ]
@@ -279,7 +280,7 @@ def _inline_title(title: Node, source: URIRef) -> bool:
     text = str(title)
     return (
         isinstance(title, Literal) and title.language == PROSE_LANGUAGE and text == text.strip() and text != ""
-        and not is_url(text) and source == text_source_iri(text)
+        and not is_url(text) and ";" not in text and source == text_source_iri(text)
     )
 
 
