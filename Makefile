@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 OUT ?= out
 
-.PHONY: demo test install venv docs notebooks bench readme clean
+.PHONY: demo test install install-kg venv docs notebooks bench readme clean
 
 venv: $(BIN)/python
 
@@ -17,11 +17,16 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade "pip>=23.1"
 
 # setuptools builds in ./build: a stale copy there would put deleted modules back into the install.
+# `install-kg` is kg alone (what `make demo` needs); `install` adds the test stack (pytest, Playwright, Jupyter...).
+install-kg: venv
+	rm -rf build
+	$(PIP) install --quiet --constraint constraints.txt .
+
 install: venv
 	rm -rf build
 	$(PIP) install --quiet --constraint constraints.txt ".[test]"
 
-demo: install
+demo: install-kg
 	@mkdir -p $(OUT)
 	$(BIN)/kg stats
 	$(BIN)/kg validate

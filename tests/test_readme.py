@@ -29,3 +29,20 @@ def test_quick_start_is_the_two_make_commands():
     quick_start = text[text.index("## Quick start") : text.index("## What it finds")]
     commands = [line.split("#")[0].strip() for line in quick_start.splitlines() if line.startswith("make ")]
     assert commands == ["make demo", "make test"]
+
+
+def test_make_demo_installs_kg_without_the_test_or_notebook_stack():
+    """`make demo` needs kg alone: its install step takes no extra, and kg's own requirements name no test tool."""
+    import configparser
+    import re
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    demo_needs = re.search(r"^demo: (.*)$", makefile, re.M).group(1).split()
+    assert demo_needs == ["install-kg"]
+    recipe = re.search(r"^install-kg:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "install" in recipe and "[" not in recipe  # `pip install .`, no extra
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    requirements = config["options"]["install_requires"].lower()
+    for tool in ("pytest", "playwright", "jupyter", "ipykernel", "hypothesis", "nbclient"):
+        assert tool not in requirements, tool
