@@ -251,8 +251,8 @@ def test_rdflib_and_oxigraph_give_the_same_document(invoke, tmp_path):
 @pytest.mark.parametrize(
     "row, expected",
     [
-        ("vireo-ai,buys_from,halo-compute", 'relation "buys_from": unknown relation; expected one of founded,'),
-        ("vireo-ai,buys_compute_from,halo-compute,2025-13", 'start "2025-13": not a date (YYYY, YYYY-MM or YYYY-MM-DD)'),
+        ("vireo-ai,buys_from,halo-compute", 'relation "buys_from": unknown relation (did you mean buys_compute_from?); expected one of founded,'),
+        ("vireo-ai,buys_compute_from,halo-compute,2025-13", 'start "2025-13": not a date; expected YYYY, YYYY-MM, YYYY-MM-DD, a half-year'),
         ("vireo-ai,buys_compute_from,halo-computer", 'object "halo-computer": unknown id; not in the data; known ids close to it: halo-compute'),
         ("Vireo AI,buys_compute_from,halo-compute", 'subject "Vireo AI": unknown id; not in the data; known ids close to it: vireo-ai'),
         ("vireo-ai,buys_compute_from,halo-compute,,,probably", 'status "probably": unknown status'),
@@ -281,7 +281,10 @@ def test_a_bad_row_of_an_assume_file_is_named_by_file_and_line(invoke, data_file
                     "vireo-ai,buys_compute_from,halo-compute,someday\n", encoding="utf-8")
     result = invoke("conflicts", "--data", data_file, "--assume-file", rows)
     assert result.exit_code == 2
-    assert result.stderr == f'Error: {rows}:3 (assumption 2): start "someday": not a date (YYYY, YYYY-MM or YYYY-MM-DD)\n'
+    assert result.stderr == (
+        f'Error: {rows}:3 (assumption 2): start "someday": not a date; expected YYYY, YYYY-MM, YYYY-MM-DD, '
+        "a half-year (2026-H2, H2 2026) or a quarter (2026-Q3, Q3 2026)\n"
+    )
 
 
 def test_the_library_raises_a_usage_error_with_one_problem_per_bad_row():
