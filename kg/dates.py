@@ -49,10 +49,11 @@ def date_literal(text: str) -> Literal | None:
     return Literal(text, datatype=_DATATYPES[len(text)])
 
 
-def parse_as_of(value: str | date | None) -> date:
+def parse_as_of(value: str | date | None, name: str = "as_of") -> date:
     """The as-of date from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (today when None).
 
-    A partial date means its last day, so an as-of of ``2024`` sees the whole year.
+    A partial date means its last day, so an as-of of ``2024`` sees the whole year. ``name`` is the
+    argument errors name (``kg diff`` reads its ``--from`` and ``--to`` this way too).
     """
     if value is None:
         return date.today()
@@ -60,5 +61,5 @@ def parse_as_of(value: str | date | None) -> date:
         return value
     bound = date_bound(str(value).strip(), end=True)
     if bound is None:
-        raise UsageError(f"invalid {arg('as_of')} date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
+        raise UsageError(f"invalid {arg(name)} date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
     return bound

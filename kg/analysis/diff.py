@@ -26,7 +26,7 @@ from kg.backends.open import as_backend
 from kg.conflicts.engine import find_conflicts
 from kg.conflicts.model import Evidence, Finding
 from kg.conflicts.pack import Rule, load_rules, select_rules
-from kg.dates import date_bound
+from kg.dates import parse_as_of
 from kg.derive import Reading
 from kg.errors import UsageError, arg
 from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
@@ -87,10 +87,10 @@ def diff_findings(
     (a diff between two versions of the data on one day). The other arguments
     are ``find_conflicts``'s, applied to both states.
     """
-    to_day = _day(to_date, "to_date") if to_date is not None else date.today()
+    to_day = parse_as_of(to_date, "to_date") if to_date is not None else date.today()
     if base is None and from_date is None:
         raise UsageError(f"nothing to compare: give {arg('from_date')}, {arg('base')}, or both")
-    from_day = _day(from_date, "from_date") if from_date is not None else to_day
+    from_day = parse_as_of(from_date, "from_date") if from_date is not None else to_day
     if from_day > to_day:
         raise UsageError(f"{arg('from_date')} {from_day.isoformat()} is after {arg('to_date')} {to_day.isoformat()}")
     reading = Reading.of(to_day, min_status, min_stage, control_threshold)
@@ -224,16 +224,6 @@ def _claim_changes(was: Evidence, now: Evidence) -> list[str]:
             noun = "source" if len(sources) == 1 else "sources"
             changes.append(f"evidence: {sign}{len(sources)} {noun} on {phrase} ({titles})")
     return changes
-
-
-def _day(value, name: str) -> date:
-    """A ``date``, or ``YYYY[-MM[-DD]]`` read as ``as_of`` reads it (a partial date is its last day)."""
-    if isinstance(value, date):
-        return value
-    day = date_bound(str(value).strip(), end=True)
-    if day is None:
-        raise UsageError(f"invalid {arg(name)} date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
-    return day
 
 
 def _dates_of_change(findings_at, later, reading, from_day, to_day, after, at_from, new, resolved):
