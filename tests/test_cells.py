@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import warnings
 from decimal import Decimal
@@ -227,3 +228,104 @@ def test_an_unknown_id_suggests_the_entity_by_id_or_name(tmp_path):
 ])
 def test_reverse_relations_read_as_their_canonical_forms(tmp_path, reverse, canonical):
     assert isomorphic(ingest(tmp_path / "a", reverse + ",,,,,,,,,\n"), ingest(tmp_path / "b", canonical + ",,,,,,,,,\n"))
+
+
+# --- .xlsx workbooks --------------------------------------------------------------------------
+
+def _workbook(path: Path, sheets: dict[str, str], typed: bool = True) -> Path:
+    """The sheet as an Excel workbook, one worksheet per CSV text; with ``typed``, cells Excel would
+    keep as numbers, dates and percentages are written as such."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, text in sheets.items():
+        sheet = book.create_sheet(name)
+        for cells in csv.reader(io.StringIO(text)):
+            sheet.append([_typed(cell) if typed else cell for cell in cells])
+    for row in book["relations"].iter_rows() if "relations" in sheets and typed else ():
+        for cell in row:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "mmm-yy" if cell.value.day == 1 else "d/m/yyyy"  # as Excel shows 2023-01 and 2024-06-30
+            if cell.value == 0.49:
+                cell.number_format = "0%"
+    book.save(path)
+    return path
+
+
+def _typed(cell: str):
+    """What Excel makes of a typed cell: ``2023-01`` a date, ``12`` a number, ``49%`` 0.49, other text as is."""
+    import re as _re
+
+    if _re.fullmatch(r"\d{4}-\d{2}", cell):
+        return datetime.date(int(cell[:4]), int(cell[5:]), 1)
+    if _re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell):
+        return datetime.date.fromisoformat(cell)
+    if _re.fullmatch(r"\d+", cell):
+        return float(cell)  # Excel keeps every number as a float
+    if _re.fullmatch(r"\d+(\.\d+)?%", cell):
+        return float(cell[:-1]) / 100
+    return cell or None
+
+
+WORKBOOK_RELATIONS = (
+    "microsoft,invests_in,openlab,2023-01,2024-06-30,reported,Reuters,$1B,,49%,,\n"
+    "openlab,buys_compute_from,gridco,2024,,confirmed,Financial Times; Reuters,,,,1200,H100\n"
+    "euro-fund,owns,gridco,2022-03-15,,,The Fictional Wire,,,12,,\n"
+)
+
+
+def test_an_xlsx_workbook_ingests_to_the_same_graph_as_the_comma_sheet(tmp_path):
+    comma = ingest(tmp_path / "comma", WORKBOOK_RELATIONS)
+    book = _workbook(tmp_path / "my-sheet.xlsx", {"entities": DRAFT_ENTITIES, "relations": DRAFT_HEADER + WORKBOOK_RELATIONS})
+    assert isomorphic(ingest_folder(book), comma)
+    # kg ingest and --data read it as they read the folder
+    from kg.io.load import ingest_file, load_graph
+
+    ingest_file(book, tmp_path / "book.ttl")
+    ingest_file(tmp_path / "comma" / "sheet", tmp_path / "comma.ttl")
+    assert (tmp_path / "book.ttl").read_bytes() == (tmp_path / "comma.ttl").read_bytes()
+    assert isomorphic(load_graph([book], include_ontology=False), comma)
+
+
+def test_workbook_cells_read_as_the_csv_text_would():
+    from kg.io.sheets.workbook import cell_text
+
+    class Cell:
+        def __init__(self, value, number_format="General"):
+            self.value, self.number_format = value, number_format
+
+    assert cell_text(Cell(12.0)) == "12"
+    assert cell_text(Cell(12)) == "12"
+    assert cell_text(Cell(12.5)) == "12.5"
+    assert cell_text(Cell(1e16)) == "10000000000000000"
+    assert cell_text(Cell(0.49, "0%")) == "49%"
+    assert cell_text(Cell(0.125, "0.0%")) == "12.5%"
+    assert cell_text(Cell(datetime.datetime(2024, 6, 30), "yyyy-mm-dd h:mm:ss")) == "2024-06-30"
+    assert cell_text(Cell(datetime.date(2024, 6, 30), "d/m/yyyy")) == "2024-06-30"
+    assert cell_text(Cell(datetime.datetime(2024, 3, 1), "mmm-yy")) == "2024-03"
+    assert cell_text(Cell(datetime.datetime(2024, 1, 1), "yyyy")) == "2024"
+    assert cell_text(Cell(None)) == ""
+    assert cell_text(Cell("  Reuters \r\n")) == "Reuters"
+
+
+def test_a_workbook_error_names_the_worksheet_row_and_column(tmp_path):
+    book = _workbook(tmp_path / "my-sheet.xlsx", {
+        "entities": DRAFT_ENTITIES, "relations": DRAFT_HEADER + "microsoft,invests_in,openlab,,,,,\"1,5bn\",,,,\n"}, typed=False)
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(book)
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{book}[relations]:2:8: ")
+
+
+@pytest.mark.parametrize("sheets, missing", [
+    ({"entities": DRAFT_ENTITIES}, "relations"),
+    ({"Sheet1": DRAFT_ENTITIES, "relations": DRAFT_HEADER}, "entities"),
+])
+def test_a_workbook_without_an_entities_or_relations_worksheet_is_one_error(invoke, tmp_path, sheets, missing):
+    book = _workbook(tmp_path / "my-sheet.xlsx", sheets, typed=False)
+    result = invoke("ingest", book, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and f"no worksheet named {missing}" in errors[0], result.stderr
+    assert not (tmp_path / "out.ttl").exists()

@@ -16,6 +16,7 @@ from kg.io.formats import export_format
 from kg.io.ownership import read_into, reader_for, reader_named
 from kg.io.rdf import serialize_sorted
 from kg.io.sheets.read import ingest_to_file
+from kg.io.sheets.workbook import is_workbook
 from kg.io.walk import DataFile, RdfFile, walk
 from kg.vocab import bind_prefixes
 
@@ -41,14 +42,14 @@ def load_graph(inputs: Iterable[str | Path] | None = None, *, include_ontology: 
 
 
 def ingest_file(source: str | Path, output: str | Path, reader_name: str | None = None) -> str:
-    """``kg ingest``: a sheet folder, or a file of ownership data (BODS, FollowTheMoney, GLEIF), as sorted RDF.
+    """``kg ingest``: a sheet folder or ``.xlsx`` workbook, or a file of ownership data (BODS, FollowTheMoney, GLEIF), as sorted RDF.
 
     ``reader_name`` names the format where the file's content cannot tell. The
     output is the same byte for byte for the same input, and nothing is written
     when the input has a problem. Returns the RDF format written.
     """
     source = Path(source)
-    if source.is_dir() and reader_name is None:
+    if reader_name is None and (source.is_dir() or (source.is_file() and is_workbook(source))):
         return ingest_to_file(source, output)
     chosen = export_format(output, None)
     reader = reader_named(reader_name) if reader_name else (reader_for(source) if source.is_file() else None)

@@ -3,7 +3,8 @@
 Both the in-memory loader and the Oxigraph backend take their inputs from here,
 so a folder means the same thing to both: its RDF files (by extension), its
 ownership data files (BODS, FollowTheMoney, GLEIF: ``kg.io.ownership``, by content)
-and its spreadsheet, when it holds ``entities.csv`` or ``relations.csv``.
+and its spreadsheet, when it holds ``entities.csv`` or ``relations.csv``. An ``.xlsx``
+workbook named itself is a spreadsheet too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Iterable
 from kg.errors import InputError
 from kg.io.formats import RdfFormat, format_by_suffix, format_of
 from kg.io.ownership import FORMAT_MODULES, reader_for, reader_named
+from kg.io.sheets.workbook import is_workbook
 
 SHEET_FILES = ("entities.csv", "relations.csv")
 
@@ -27,6 +29,8 @@ class RdfFile:
 
 @dataclass(frozen=True)
 class SheetFolder:
+    """A sheet: a folder of CSV files, or an ``.xlsx`` workbook of worksheets named like them."""
+
     path: Path
 
 
@@ -53,6 +57,8 @@ def walk(paths: Iterable[str | Path]) -> list[Input]:
             continue
         if path.is_dir():
             inputs += _folder(path)
+        elif path.is_file() and is_workbook(path):
+            inputs.append(SheetFolder(path))  # an .xlsx workbook is read as a sheet folder
         elif path.exists():
             if path.name in SHEET_FILES:
                 raise InputError(f"{path}: a spreadsheet is read as a folder; give the folder that holds {path.name}")

@@ -100,7 +100,11 @@ _NUMBER = re.compile(r"\d+")
 
 def read_rows(path: Path, spec: SheetSpec, problems: Problems) -> list[Row] | None:
     """The data rows of one CSV file; None when the file lacks a required column or is not CSV."""
-    rows = SheetRows(path, spec, problems)
+    return collect_rows(SheetRows(path, spec, problems))
+
+
+def collect_rows(rows) -> list[Row] | None:
+    """All the rows of a ``SheetRows`` (or a workbook's ``WorksheetRows``); None when its header or its text is bad."""
     if rows.columns is None:
         return None
     found = list(rows)
@@ -136,7 +140,7 @@ class SheetRows:
         self.reader = csv.reader(self.handle, strict=False, delimiter=self._delimiter())
         for _, cells in self._lines():
             self.header = [cell.lower() for cell in cells]
-            self.columns = _check_header(self.name, self.header, spec, problems)
+            self.columns = check_header(self.name, self.header, spec, problems)
             if self.columns is None:
                 self.handle.close()
             return
@@ -213,13 +217,13 @@ def _first_bad_utf8(path: Path) -> tuple[int, int]:
     return lines, offset
 
 
-def _check_header(name: str, header: list[str], spec: SheetSpec, problems: Problems) -> dict[str, int] | None:
+def check_header(name: str, header: list[str], spec: SheetSpec, problems: Problems, stacklevel: int = 4) -> dict[str, int] | None:
     columns: dict[str, int] = {}
     for number, column in enumerate(header, start=1):
         if not column:
             continue
         if column not in spec.columns:
-            warnings.warn(f"{name}: ignoring unknown column {column!r} (column {number})", KgWarning, stacklevel=4)
+            warnings.warn(f"{name}: ignoring unknown column {column!r} (column {number})", KgWarning, stacklevel=stacklevel)
         elif column in columns:
             problems.record(Problem(name, 1, number, f"column repeated (first as column {columns[column]})", column))
         else:

@@ -20,7 +20,8 @@ from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
 from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers
-from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, ontology_terms, read_rows
+from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, collect_rows, ontology_terms
+from kg.io.sheets.workbook import Workbook, is_workbook, worksheet_name
 from kg.io.sheets.relations import RelationChecker
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -38,24 +39,47 @@ from kg.vocab import DATA, KG, SOURCE, bind_prefixes
 def ingest_folder(folder: str | Path) -> Graph:
     """Read ``entities.csv`` (and ``relations.csv``, ``sources.csv`` when present) into a new graph.
 
-    Raises ``IngestError`` when the sheet has bad cells: the first ten of each kind,
-    then how many more of that kind there are.
+    ``folder`` may also be an ``.xlsx`` workbook with worksheets ``entities`` and
+    ``relations`` (and optionally ``sources``), read the same way
+    (``kg.io.sheets.workbook``). Raises ``IngestError`` when the sheet has bad
+    cells: the first ten of each kind, then how many more of that kind there are.
     """
     folder = Path(folder)
+    if is_workbook(folder):
+        return _ingest_workbook(folder)
     check_folder_whole(folder)  # a kill during kg export must not give a mix of two exports
     paths = {spec.file: folder / spec.file for spec in (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)}
     if not paths[ENTITY_SHEET.file].is_file():
         raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv")
+
+    def rows(spec, problems):
+        return SheetRows(paths[spec.file], spec, problems) if paths[spec.file].is_file() else None
+
+    return _ingest(rows, sheet_title(folder))
+
+
+def _ingest_workbook(path: Path) -> Graph:
+    workbook = Workbook(path)
+    try:
+        return _ingest(lambda spec, problems: workbook.rows(spec, problems) if workbook.has(spec) else None,
+                       f"{path.resolve().name}[{worksheet_name(RELATION_SHEET)}]")
+    finally:
+        workbook.close()
+
+
+def _ingest(rows, title: str) -> Graph:
+    """The graph of one sheet, whose ``rows(spec, problems)`` gives the rows of each file (None when absent)."""
     problems = Problems()
-    entity_rows = read_rows(paths[ENTITY_SHEET.file], ENTITY_SHEET, problems)
+    entity_rows = collect_rows(rows(ENTITY_SHEET, problems))
     entities = _entities(entity_rows or [], problems)
-    source_rows = read_rows(paths[SOURCE_SHEET.file], SOURCE_SHEET, problems) if paths[SOURCE_SHEET.file].is_file() else []
+    source_sheet = rows(SOURCE_SHEET, problems)
+    source_rows = collect_rows(source_sheet) if source_sheet is not None else []
     sources = _sources(source_rows or [], problems)
     claims: list[Claim] = []
     cited: list[Source] = []
-    if paths[RELATION_SHEET.file].is_file():
-        relation_rows = SheetRows(paths[RELATION_SHEET.file], RELATION_SHEET, problems)
-        checker = RelationChecker(entities, sources, sheet_title(folder), problems, entities_complete=entity_rows is not None)
+    relation_rows = rows(RELATION_SHEET, problems)
+    if relation_rows is not None:
+        checker = RelationChecker(entities, sources, title, problems, entities_complete=entity_rows is not None)
         claims = checker.claims(relation_rows)
         cited = [source for iri, source in checker.cited.items() if iri not in {s.iri for s in sources.values()}]
     if problems:
