@@ -654,3 +654,33 @@ def test_a_homepage_no_store_can_hold_is_a_bad_cell(tmp_path, homepage):
         ingest_folder(write_sheet(tmp_path / "s", f'id,name,type,homepage\nlab,Lab,AILab,"{homepage}"\n'))
     assert [(p.line, p.column) for p in caught.value.problems] == [(2, 4)]
     assert "not a URL" in caught.value.problems[0].message
+
+
+# --- the summary line -------------------------------------------------------------------------
+
+def test_a_successful_ingest_says_what_it_read(invoke, tmp_path):
+    result = invoke("ingest", EXAMPLE, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    graph = ingest_folder(EXAMPLE)
+    entities = len({s for t in AGENT_TYPES.values() for s in graph.subjects(RDF.type, t)})
+    claims = len({s for t in (KG.Founding, KG.Control, KG.Investment, KG.Ownership, KG.ComputeContract,
+                              KG.Rivalry, KG.Affiliation, KG.Departure) for s in graph.subjects(RDF.type, t)})
+    sources = len(set(graph.subjects(RDF.type, KG.Source)))
+    assert entities and claims and sources
+    assert f"Read {entities} entities, {claims} claims, {sources} sources (0 warnings) from {EXAMPLE}\n" in result.stderr
+
+
+def test_the_summary_line_counts_the_warnings(invoke, tmp_path):
+    relations = ("subject,relation,object,stake,source,colour\n"
+                 "fund,owns,cloud,0.49,Reuters,red\n")
+    folder = write_sheet(tmp_path / "s", ENTITIES, relations)
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Warning: ") == 2  # the unknown column, the stake below 1 without %
+    assert f"Read 5 entities, 1 claims, 1 sources (2 warnings) from {folder}\n" in result.stderr
+
+
+def test_a_failed_ingest_has_no_summary_line(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s", ENTITIES, "subject,relation,object\nlab,invest_in,cloud\n")
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 2 and "Read " not in result.stderr

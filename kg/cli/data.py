@@ -89,10 +89,28 @@ def ingest(folder, output, template, input_format):
         return
     if output is None:
         raise click.UsageError("give -o FILE to write the RDF to (or --template to start a sheet)")
+    import warnings
+
+    from kg.errors import KgWarning
     from kg.io.load import ingest_file
 
-    used = ingest_file(folder, output, input_format)
-    click.echo(f"Wrote {output} ({used})", err=True)
+    warned: set[str] = set()
+    shown = warnings.showwarning
+
+    def count(message, category, *args, **kwargs):
+        if issubclass(category, KgWarning):
+            warned.add(str(message))  # as the warnings are shown: each once
+        shown(message, category, *args, **kwargs)
+
+    warnings.showwarning = count
+    try:
+        done = ingest_file(folder, output, input_format)
+    finally:
+        warnings.showwarning = shown
+    plural = "" if len(warned) == 1 else "s"
+    click.echo(f"Read {done.entities} entities, {done.claims} claims, {done.sources} sources "
+               f"({len(warned)} warning{plural}) from {folder}", err=True)
+    click.echo(f"Wrote {output} ({done.format})", err=True)
 
 
 @click.command()
