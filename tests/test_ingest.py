@@ -684,3 +684,22 @@ def test_a_failed_ingest_has_no_summary_line(invoke, tmp_path):
     folder = write_sheet(tmp_path / "s", ENTITIES, "subject,relation,object\nlab,invest_in,cloud\n")
     result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 2 and "Read " not in result.stderr
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("Persn", "Person"), ("AI Lab", "AILab"), ("cloud-provider", "CloudProvider"), ("Organisation", "Organization"),
+    ("Chip Maker", "ChipMaker"), ("Sovereign Wealth Fund", "SovereignWealthFund"),
+])
+def test_an_unknown_entity_type_suggests_the_closest_kg_type(tmp_path, written, meant):
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(write_sheet(tmp_path / "s", f"id,name,type\nx,X (fictional),{written}\n"))
+    (problem,) = caught.value.problems
+    assert problem.message.startswith(f"unknown entity type (did you mean {meant}?); expected one or more of ")
+    assert (problem.line, problem.column, problem.value) == (2, 3, written)
+
+
+def test_an_entity_type_like_no_kg_type_gets_no_suggestion(tmp_path):
+    with pytest.raises(IngestError) as caught:
+        ingest_folder(write_sheet(tmp_path / "s", "id,name,type\nx,X (fictional),Zebra\n"))
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("unknown entity type; expected one or more of Person, ")

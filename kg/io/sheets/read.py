@@ -8,7 +8,9 @@ half-ingested.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
@@ -110,7 +112,8 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
             if part.lower() in by_name:
                 types.append(by_name[part.lower()])
             else:
-                problems.add(row, "type", f"unknown entity type; expected one or more of {', '.join(AGENT_TYPES)} separated by ';'", part)
+                problems.add(row, "type", f"unknown entity type{_type_hint(part)}; expected one or more of "
+                             f"{', '.join(AGENT_TYPES)} separated by ';'", part)
         if not row["type"]:
             problems.add(row, "type", "missing type")
         for pair in disjoint:
@@ -132,6 +135,19 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
         if is_id(entity_id):
             entities[entity_id] = Entity(DATA[entity_id], row, list(dict.fromkeys(types)), identifiers)
     return entities
+
+
+def _type_key(text: str) -> str:
+    """A type as kg compares it for a suggestion: any case, blanks, '-' and '_' aside (``AI Lab``: AILab)."""
+    return re.sub(r"[\s_\-]+", "", text.lower())
+
+
+def _type_hint(text: str) -> str:
+    """`` (did you mean CloudProvider?)``: the kg type closest to an unknown one (difflib), or nothing."""
+    key = _type_key(text)
+    names = {_type_key(name): name for name in AGENT_TYPES}
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return f" (did you mean {names[close[0]]}?)" if close else ""
 
 
 def _sources(rows: list[Row], problems: Problems) -> dict[str, Source]:
