@@ -329,3 +329,24 @@ def test_a_workbook_without_an_entities_or_relations_worksheet_is_one_error(invo
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(errors) == 1 and f"no worksheet named {missing}" in errors[0], result.stderr
     assert not (tmp_path / "out.ttl").exists()
+
+
+@pytest.mark.parametrize("status, hint", [
+    ("proposed", "put it in the stage column"), ("Agreed", "put it in the stage column"),
+    ("completed", "put it in the stage column"), ("terminated", "put it in the stage column"),
+    ("announced", "put proposed (or agreed, once signed) in the stage column"), ("signed", "put agreed in the stage column"),
+])
+def test_a_stage_in_the_status_column_points_to_the_stage_column(tmp_path, status, hint):
+    with pytest.raises(IngestError) as caught:
+        ingest(tmp_path, f"microsoft,invests_in,openlab,,,{status},Reuters,,,,,\n")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column, problem.value) == (2, 6, status)
+    assert problem.message == (f'"{status.lower()}" is a deal stage: {hint}; '
+                               "status is how firmly the source says it: rumored, reported, confirmed, denied")
+
+
+def test_an_unknown_status_that_is_no_stage_lists_the_statuses(tmp_path):
+    with pytest.raises(IngestError) as caught:
+        ingest(tmp_path, "microsoft,invests_in,openlab,,,maybe,Reuters,,,,,\n")
+    (problem,) = caught.value.problems
+    assert problem.message == "unknown status; expected one of denied, rumored, reported, confirmed"

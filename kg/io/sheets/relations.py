@@ -295,7 +295,7 @@ class RelationChecker:
         each with the row's status; the sheet itself, at the row's line, when the cell is blank."""
         status = STATUS_IRIS.get(word(row["status"] or DEFAULT_STATUS))
         if status is None:
-            self.problems.add(row, "status", f"unknown status; expected one of {', '.join(STATUS_IRIS)}")
+            self.problems.add(row, "status", _status_message(row["status"]))
         source_text, line_text = row["source"], row["source_line"]
         # A sources.csv id (or URL) is taken whole; anything else may name several sources.
         names = [source_text] if source_text in self.sources else [p.strip() for p in source_text.split(";") if p.strip()]
@@ -327,6 +327,22 @@ class RelationChecker:
         """A source named in a row rather than in sources.csv: a URL, or a title (the sheet's own, when blank)."""
         self.cited.setdefault(iri, Source(iri, title, ""))
         return iri
+
+
+#: Stage words analysts put in the status column that are not kg stages, and the stage each means.
+STAGE_SYNONYMS = {"announced": "proposed (or agreed, once signed)", "signed": "agreed"}
+
+
+def _status_message(text: str) -> str:
+    """Why a status cell is unknown; a deal stage written as a status (``proposed``, ``signed``) points to the stage column."""
+    statuses = ", ".join(sorted(STATUS_IRIS, key=lambda name: name == "denied"))  # from rumored up, then denied
+    stage = word(text)
+    if stage in STAGE_IRIS:
+        return f'"{stage}" is a deal stage: put it in the stage column; status is how firmly the source says it: {statuses}'
+    if stage in STAGE_SYNONYMS:
+        return (f'"{stage}" is a deal stage: put {STAGE_SYNONYMS[stage]} in the stage column; '
+                f"status is how firmly the source says it: {statuses}")
+    return f"unknown status; expected one of {', '.join(STATUS_IRIS)}"
 
 
 def written_note(note: str, written: dict[str, str]) -> str:
