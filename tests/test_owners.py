@@ -225,14 +225,8 @@ def test_the_same_answer_in_rdflib_and_in_oxigraph():
 
 
 @pytest.fixture(scope="module")
-def server():
-    try:
-        process, url = servers.start_oxigraph()
-    except servers.OxigraphMissing as exc:
-        pytest.skip(str(exc))
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+def server(oxigraph_server):
+    return oxigraph_server
 
 
 def test_the_same_answer_on_a_server_after_push(server, tmp_path):
