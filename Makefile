@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 OUT ?= out
 
-.PHONY: demo test install install-kg venv docs notebooks bench readme clean
+.PHONY: demo test install install-kg venv docs notebooks bench reference clean
 
 venv: $(BIN)/python
 
@@ -38,10 +38,10 @@ demo: install-kg
 test: install
 	$(BIN)/pytest -p no:cacheprovider
 
+# The documentation site, from docs/ (mkdocs.yml): offline, and any warning fails the build.
 docs: install
-	$(PIP) install --quiet --constraint constraints.txt ".[docs]"
-	$(BIN)/kg docs -o $(OUT)/docs
-	@echo "Ontology reference: $(OUT)/docs/index.html (works offline)"
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(OUT)/site
+	@echo "Documentation: $(OUT)/site/index.html (works offline, from the file system too)"
 
 # Re-run the notebooks and save their (small) outputs.
 notebooks: install
@@ -65,6 +65,7 @@ clean:
 ontology/kg.owl: ontology/kg.ttl venv
 	$(BIN)/python ontology/make_rdfxml.py
 
-# Rewrite the README's generated parts (the rule table and the command reference; tests/test_readme.py checks them).
-readme: install
-	$(BIN)/python -I -c "from kg.cli.reference import update_readme; update_readme('$(CURDIR)/README.md')"
+# Rewrite the documentation's generated parts: the command reference, the rule table and catalogue, the
+# Python API reference (tests/test_docs_site.py checks they are current).
+reference: install
+	$(BIN)/python -I -c "from kg.cli.reference import update_reference; update_reference('$(CURDIR)')"

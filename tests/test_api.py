@@ -60,12 +60,12 @@ def test_notebooks_use_only_the_public_api(path):
     assert "kg." not in "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").replace("kg.ttl", "")
 
 
-def test_readme_python_uses_only_the_public_api():
-    text = (REPO / "README.md").read_text("utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks, "the README shows the library"
-    for block in blocks:
-        assert public_api_violations(block) == []
+def test_the_docs_python_uses_only_the_public_api():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    blocks = [(page.name, block) for page in pages for block in re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), re.S)]
+    assert {"python.md", "tutorial.md"} <= {name for name, _ in blocks}, "the docs show the library"
+    for name, block in blocks:
+        assert public_api_violations(block) == [], name
 
 
 def test_import_kg_and_kg_help_load_no_library_dependency():

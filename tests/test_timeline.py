@@ -255,11 +255,11 @@ def test_public_api():
     assert [t.get_text() for t in legend.get_texts()] == ["single-supplier-dependency", "competitor-controlled-supplier"]
 
 
-def test_the_readme_shows_real_output(invoke):
-    """Each `$ kg timeline` example of the README is what kg prints, but for the lines it elides with "…"."""
+def test_the_docs_show_real_output(invoke):
+    """Each `$ kg timeline` example of the docs is what kg prints, but for the lines it elides with "…"."""
     from conftest import REPO
 
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "change.md").read_text(encoding="utf-8")
     blocks = [block.split("```")[0] for block in text.split("```text\n$ kg timeline")[1:]]
     examples = [block for block in blocks if not block.startswith(" --help")]  # the command reference is checked elsewhere
     assert len(examples) == 2

@@ -2,7 +2,7 @@
 
 Oxigraph is kg's own store; Virtuoso is a server analysts meet in the wild and
 reads SPARQL its own way (an expression error ends the whole query; answers are
-cut at a row limit). Here kg must push to it as the README says, find the same
+cut at a row limit). Here kg must push to it as docs/backends.md says, find the same
 conflicts as in memory, and refuse an answer the server cut short. Every entity
 in these graphs is fictional.
 """
@@ -73,7 +73,7 @@ def as_dicts(findings):
 
 
 def test_push_then_commands_match_memory_on_virtuoso(virtuoso, runner):
-    """The README's Virtuoso lines: push over the Graph Store Protocol, then conflicts, stats, query, describe."""
+    """The Virtuoso lines of docs/backends.md: push over the Graph Store Protocol, then conflicts, stats, query, describe."""
     from kg.cli import cli
 
     pushed = runner.invoke(cli, ["push", "--endpoint", virtuoso, "--graph", "urn:kg:data", "--store-url", virtuoso + "-graph-crud"])
