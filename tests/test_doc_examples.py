@@ -7,6 +7,7 @@ A page's examples run in order, in a folder of their own, through a shell with t
   what it prints: each shown line must be printed, in order; a line ``…`` skips any number of
   printed lines, and a line ending in ``…`` matches a printed line that starts with the rest;
 - in a ``sh`` or ``bash`` block, each line that starts with ``kg `` is run and must exit 0;
+- a ``python`` block runs as a script and must succeed;
 - a paragraph ``` `path`: ``` just before a block makes the reader write that file first.
 
 The folder holds a copy of the repository's ``data/`` and ``docs/examples/``, and the few files
@@ -45,8 +46,9 @@ OXIGRAPH_SERVER = "http://127.0.0.1:7878"
 class Example:
     page: str
     line: int
-    command: str
+    command: str = ""
     shown: list[str] | None = None  # None: only the exit code is checked
+    code: str | None = None  # a python block, run as a script
 
 
 @dataclass
@@ -89,6 +91,9 @@ def read_page(path: Path) -> Page:
         if marker:
             page.steps.append((marker.group(1), token.content))
             continue
+        if info == "python":
+            page.steps.append(Example(path.name, first, code=token.content))
+            continue
         if info in ("console", "text"):
             examples: list[Example] = []
             for offset, line in _joined(lines):
@@ -127,6 +132,8 @@ def _copy(source, target: Path) -> None:
 SEEDS = {
     "my-sheet": REPO / "data" / "example-sheet",
     "my-graph.ttl": REPO / "data" / "ai-compute.ttl",
+    "today": REPO / "data" / "example-sheet",
+    "last-week": REPO / "data" / "example-sheet",
     "psc-extract.jsonl": "jsonl:" + str(OWNERSHIP / "bods" / "bods-package.json"),
     "register.json": OWNERSHIP / "bods" / "bods-package.json",
     "extract.txt": "jsonl:" + str(OWNERSHIP / "bods" / "indirect-ownership.json"),
@@ -139,6 +146,7 @@ SEEDS = {
 #: The seeds each page needs (pages that write their own my-sheet/ get none).
 PAGE_SEEDS = {
     "owners.md": ["my-sheet"],
+    "python.md": ["my-graph.ttl", "today", "last-week"],
     "questions.md": ["my-graph.ttl"],
     "spreadsheets.md": [],
     "registers.md": [
@@ -207,6 +215,10 @@ def test_every_command_example_runs_and_prints_what_the_page_shows(page, tmp_pat
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / name).write_text(content, encoding="utf-8")
             continue
+        if step.code is not None:
+            result = subprocess.run([sys.executable, "-c", step.code], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+            assert result.returncode == 0, f"{step.page}:{step.line}: python block\n{result.stderr}"
+            continue
         result = _run(tmp_path, step.command.replace(OXIGRAPH_SERVER, server) if server else step.command)
         where = f"{step.page}:{step.line}: {step.command}"
         assert result.returncode == 0, f"{where}\nexit {result.returncode}\n{result.stderr}{result.stdout}"
@@ -220,7 +232,7 @@ def test_every_command_example_runs_and_prints_what_the_page_shows(page, tmp_pat
 
 def test_every_kg_line_in_a_code_block_is_run_or_says_why_not():
     """The runner finds the examples; the few it cannot run need servers the tests do not start."""
-    run = [s for p in PAGES_READ for s in p.steps if isinstance(s, Example)]
+    run = [s for p in PAGES_READ for s in p.steps if isinstance(s, Example) and s.code is None]
     assert len(run) >= 60, len(run)
     not_run = Counter(p.path.name for p in PAGES_READ for _ in p.not_run)
     # Apache Jena Fuseki and GraphDB (Java servers CI does not install), Virtuoso (tests/test_virtuoso.py
@@ -235,3 +247,37 @@ def test_the_elision_rules():
     assert shows(printed, ["a", "c …"]) == "c …"  # without … a shown line follows the one before
     assert shows(printed, ["a", "b", "a"]) == "a"
     assert shows(printed, ["a", "…", "e"]) == "e"
+
+
+def test_the_nightly_job_mails_new_findings_and_says_when_it_cannot_run(tmp_path):
+    """The script of docs/change.md, run as cron would, with `mail` replaced by a file."""
+    text = (REPO / "docs" / "change.md").read_text(encoding="utf-8")
+    script = text[text.index("```sh\n#!/bin/sh") + 6 :]
+    script = script[: script.index("```")].replace("/srv/kg", str(tmp_path))
+    (tmp_path / "nightly.sh").write_text(script, encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "mail").write_text('#!/bin/sh\n{ echo "mail $*"; cat; } >> "$(dirname "$0")/../mailbox"\n', encoding="utf-8")
+    (bin_dir / "mail").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def nightly() -> int:
+        return subprocess.run(["sh", str(tmp_path / "nightly.sh")], env=env, capture_output=True, text=True, timeout=600).returncode
+
+    # last week's snapshot: the example sheet as it was; this week a second supplier for Nimbus Labs
+    _copy(REPO / "data" / "example-sheet", tmp_path / "sheet")
+    week_ago = subprocess.run(["date", "-d", "7 days ago", "+%F"], capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / "snapshots" / week_ago).mkdir(parents=True)
+    assert _run(tmp_path, f"kg ingest sheet/ -o snapshots/{week_ago}/graph.ttl").returncode == 0
+    with (tmp_path / "sheet" / "relations.csv").open("a", encoding="utf-8") as relations:
+        relations.write("nimbus-labs,buys_compute_from,kestrel-chips,2026-11,,reported,,fictional-gazette,,,,,,\n")
+    assert nightly() == 0  # the script's own exit: the mail went out
+    mailbox = (tmp_path / "mailbox").read_text(encoding="utf-8")
+    assert mailbox.startswith("mail -s kg: new findings since last week analysts@example.org")
+    assert "## New (1)" in mailbox and "investor-supplier-overlap" in mailbox and "## Resolved (1)" in mailbox
+
+    # a week with no snapshot: kg diff exits 2, and the job says so to ops instead of "no news"
+    (tmp_path / "mailbox").unlink()
+    shutil.rmtree(tmp_path / "snapshots" / week_ago)
+    assert nightly() == 2
+    assert (tmp_path / "mailbox").read_text(encoding="utf-8").startswith("mail -s kg: nightly job failed ops@example.org")
