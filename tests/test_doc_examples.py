@@ -19,19 +19,18 @@ the test lists those, and fails on a ``kg`` line that is neither run nor marked.
 from __future__ import annotations
 
 import json
-from collections import Counter
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
-
 from conftest import FIXTURES, REPO
+from markdown_it import MarkdownIt
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 #: The command reference shows each command's --help; tests/test_docs_site.py checks it is current.
