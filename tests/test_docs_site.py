@@ -125,3 +125,17 @@ def test_relative_links_of_the_pages_name_files_of_the_repository():
             if target == "ontology-reference.html":  # written into the site at build time (docs/hooks.py)
                 continue
             assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+def test_the_site_opens_from_the_file_system_with_no_request_to_another_host(site, browser):
+    """As a reader opens it after `make docs`: from file://, in Chromium; every request stays on the disk."""
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    for name in ("index.html", "tutorial.html", "rules.html", "api.html", "ontology-reference.html"):
+        page.goto((site / name).as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(300)  # the theme's scripts run after load
+        assert page.title(), name
+    page.close()
+    assert requests and all(url.startswith(("file:", "data:", "blob:")) for url in requests), [u for u in requests if not u.startswith("file:")]
