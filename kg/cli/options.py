@@ -73,7 +73,7 @@ def data_option(command):
 
 def as_of_options(command):
     """--as-of, --min-status, --min-stage and --control-threshold: which claims count, as the
-    conflict rules read them (DESIGN section 4)."""
+    conflict rules read them (docs/rules.md)."""
     return claim_options(control_threshold_option(command))
 
 

@@ -44,7 +44,7 @@ class Finding:
     explanation: str
     evidence: tuple[Evidence, ...]
     #: What makes the finding the same finding at another date or in another version of the data: its
-    #: rule and the IRIs of its key roles (DESIGN section 4's "one finding per key"), whatever its evidence.
+    #: rule and the IRIs of its key roles (a rule reports one finding per key), whatever its evidence.
     key: tuple[str, ...] = field(default=(), compare=False)
 
     @property

@@ -1,4 +1,4 @@
-"""Findings as people and programs read them: a table, Markdown, CSV, or the JSON document of DESIGN section 4;
+"""Findings as people and programs read them: a table, Markdown, CSV, or a JSON document;
 and a what-if run's findings with the assumptions behind them and the findings they add and remove.
 
 Names in findings come from the data. The table shows control characters as
@@ -22,7 +22,7 @@ from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
 def findings_document(
     findings: list[Finding], *, as_of, min_status: str, min_stage: str = "proposed", control_threshold=DEFAULT_CONTROL_THRESHOLD
 ) -> dict:
-    """The ``--format json`` document (DESIGN section 4)."""
+    """The ``--format json`` document: the reading (as-of date, minimum status and stage, control threshold) and the findings."""
     return {
         "as_of": str(as_of),
         "min_status": min_status,

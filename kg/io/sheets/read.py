@@ -1,4 +1,4 @@
-"""The spreadsheet reader: a folder of CSV files into RDF claims with provenance (DESIGN section 5).
+"""The spreadsheet reader: a folder of CSV files into RDF claims with provenance (docs/spreadsheets.md).
 
 Every cell of every file is checked before anything is built, and every bad one
 is reported (an ``IngestError`` listing the first ten of each kind and counting
