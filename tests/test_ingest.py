@@ -656,6 +656,14 @@ def test_a_homepage_no_store_can_hold_is_a_bad_cell(tmp_path, homepage):
     assert "not a URL" in caught.value.problems[0].message
 
 
+@pytest.mark.parametrize("founded", ["2019-01-01T10:00", "2019-01-01 10:00"])
+def test_a_date_with_a_time_is_a_bad_cell_not_a_crash(invoke, tmp_path, founded):
+    folder = write_sheet(tmp_path / "s", f"id,name,type,founded\nlab,Lab (fictional),AILab,{founded}\n")
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {folder / 'entities.csv'}:2:4: not a date (YYYY, YYYY-MM or YYYY-MM-DD) ({founded})\n"
+
+
 # --- the summary line -------------------------------------------------------------------------
 
 def test_a_successful_ingest_says_what_it_read(invoke, tmp_path):
