@@ -21,7 +21,7 @@ from kg.errors import InputError
 from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
-from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers
+from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers, parse_period
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, collect_rows, ontology_terms
 from kg.io.sheets.workbook import Workbook, is_workbook, worksheet_name
 from kg.io.sheets.relations import RelationChecker
@@ -36,6 +36,10 @@ from kg.io.sheets.spec import (
     sheet_title,
 )
 from kg.vocab import DATA, KG, SOURCE, bind_prefixes
+
+
+NOT_A_DATE = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+NOT_A_URL = "not a URL (http:// or https://, with no blank, quote or control character)"
 
 
 def ingest_folder(folder: str | Path) -> Graph:
@@ -122,8 +126,7 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
                 problems.add(row, "type", "an entity cannot be both a person and an organization")
         for column, check in (("founded", date_literal), ("homepage", is_url)):
             if row[column] and not check(row[column]):
-                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://, with no blank, quote or control character)"
-                problems.add(row, column, what)
+                problems.add(row, column, NOT_A_DATE if column == "founded" else NOT_A_URL)
         if row["founded"] and KG.Person in types:
             problems.add(row, "founded", "a person has no founding date; use founded in relations.csv for what they founded")
         identifiers = []
@@ -160,9 +163,25 @@ def _sources(rows: list[Row], problems: Problems) -> dict[str, Source]:
         if source_id in sources:
             problems.add(row, "id", "duplicate source id")
             continue
+        if row["url"] and not is_url(row["url"]):
+            problems.add(row, "url", NOT_A_URL)
+        if row["date"] and date_literal(row["date"]) is None:
+            problems.add(row, "date", _source_date_problem(row["date"]))
         iri = URIRef(source_id) if is_url(source_id) else SOURCE[source_id]
-        sources[source_id] = Source(iri, row["title"], row["note"])
+        sources[source_id] = Source(iri, row["title"], row["note"], row["url"], row["publisher"], row["date"])
     return sources
+
+
+def _source_date_problem(text: str) -> str:
+    """Why a sources.csv date is not one: a quarter or half-year gets its own hint (a source has one date)."""
+    try:
+        period = parse_period(text, end=False)
+    except CellError:
+        period = "bad"
+    if period is not None:
+        return ("a publication date is YYYY, YYYY-MM or YYYY-MM-DD, not a quarter or half-year; "
+                "write the month or year it was published")
+    return "not a publication date (YYYY, YYYY-MM or YYYY-MM-DD)"
 
 
 # --- building the graph -----------------------------------------------------------------------
@@ -193,6 +212,12 @@ def _build_graph(entities: dict[str, Entity], sources: list[Source], claims: lis
         graph.add((source.iri, RDF.type, KG.Source))
         if source.title:
             graph.add((source.iri, DCTERMS.title, Literal(source.title, lang=PROSE_LANGUAGE)))
+        if source.url:
+            graph.add((source.iri, DCTERMS.source, URIRef(source.url)))
+        if source.publisher:
+            graph.add((source.iri, DCTERMS.publisher, Literal(source.publisher)))
+        if source.date:
+            graph.add((source.iri, DCTERMS.date, date_literal(source.date)))
         if source.note:
             graph.add((source.iri, RDFS.comment, Literal(source.note, lang=PROSE_LANGUAGE)))
     for claim in claims:

@@ -46,8 +46,9 @@ RELATION_SHEET = SheetSpec(
     ),
     ("subject", "relation", "object"),
 )
-# Optional third file (an extension of section 5): sources with a title and a note.
-SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "note"), ("id",))
+# Optional third file: the sources relations.csv cites by id, with what a reader needs to find
+# them (dcterms:title, dcterms:source for the URL, dcterms:publisher, dcterms:date) and a note.
+SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "url", "publisher", "date", "note"), ("id",))
 SHEETS = (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)
 
 #: The entity types of section 5, in the order kg writes them.
