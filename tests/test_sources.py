@@ -1,4 +1,5 @@
-"""Sources as an analyst gives them (sources.csv: title, url, publisher, date).
+"""Sources as an analyst gives them (sources.csv: title, url, publisher, date) and as every output names
+them: by title, else by URL, else by IRI, machine formats keeping the IRI beside the name.
 
 Every company, publication and address here is fictional (example.org).
 """
@@ -7,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
+import pytest
 from rdflib import RDF, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
@@ -131,3 +134,145 @@ def test_the_example_sheet_gives_its_fictional_sources_an_address_publisher_and_
     addresses = {str(o) for o in graph.objects(None, DCTERMS.source)} | {
         str(s) for s in graph.subjects(RDF.type, KG.Source) if not str(s).startswith(str(SOURCE))}
     assert addresses and all(a.startswith("https://example.org/fictional/") for a in addresses)
+
+
+# --- sources in the outputs: title, else URL, else IRI --------------------------------------------
+
+def conflicts(invoke, folder: Path, output_format: str) -> str:
+    result = invoke("conflicts", "--data", folder, "--as-of", "2025-06-30", "--format", output_format)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_conflicts_table_and_markdown_name_each_source_by_title_else_url_else_iri(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s")
+    table = conflicts(invoke, folder, "table").splitlines()
+    assert table[-4:] == [
+        "• [confirmed] Lab (fictional) has a single compute supplier in force: Cloud (fictional).",
+        "    - Lab (fictional) buys compute from Cloud (fictional) [confirmed, 2024–…] —",
+        "      https://example.org/fictional/cloud-post;",  # never broken at a hyphen of an address
+        "      https://w3id.org/ai-compute-kg/data/source/bare-note; Lab signs with Cloud (fictional)",
+    ]
+    markdown = conflicts(invoke, folder, "md").splitlines()
+    assert markdown[-1] == (
+        r"  - Lab \(fictional\) buys compute from Cloud \(fictional\) \[confirmed, 2024–…\] — "
+        r"https://example.org/fictional/cloud-post; https://w3id.org/ai-compute-kg/data/source/bare-note; "
+        r"Lab signs with Cloud \(fictional\)"
+    )
+
+
+def test_conflicts_csv_keeps_the_source_iris_and_adds_their_titles_beside_them(invoke, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(conflicts(invoke, write_sheet(tmp_path / "s"), "csv"))))
+    assert list(rows[0]) == ["rule", "severity", "status", "entities", "explanation", "evidence", "sources", "source_titles"]
+    assert rows[0]["sources"] == f"{POST}; {BARE}; {WIRE}"
+    assert rows[0]["source_titles"] == f"{POST}; {BARE}; Lab signs with Cloud (fictional)"
+
+
+def test_conflicts_json_gives_each_source_its_url_beside_its_iri_and_title(invoke, tmp_path):
+    document = json.loads(conflicts(invoke, write_sheet(tmp_path / "s"), "json"))
+    (evidence,) = document["findings"][0]["evidence"]
+    assert evidence["sources"] == [
+        {"iri": POST, "title": None, "url": POST},
+        {"iri": BARE, "title": None, "url": None},
+        {"iri": WIRE, "title": "Lab signs with Cloud (fictional)", "url": WIRE_URL},
+    ]
+
+
+def test_conflicts_on_an_oxigraph_store_give_the_same_source_urls(tmp_path):
+    from kg import find_conflicts
+    from kg.backends.open import open_backend
+
+    store = open_backend([write_sheet(tmp_path / "s")], store="oxigraph")
+    (finding,) = find_conflicts(store, as_of="2025-06-30")
+    assert [(s.iri, s.url) for s in finding.evidence[0].sources] == [(POST, POST), (BARE, None), (WIRE, WIRE_URL)]
+
+
+def test_describe_names_each_source_by_title_else_url_else_iri_and_its_json_adds_the_url(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s")
+    result = invoke("describe", "lab", "--data", folder)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-4:] == [
+        "- Lab (fictional) buys compute from Cloud (fictional) (2024 – …)",
+        f"    confirmed: {POST}",
+        f"    confirmed: {BARE}",
+        "    confirmed: Lab signs with Cloud (fictional)",
+    ]
+    document = json.loads(invoke("describe", "lab", "--data", folder, "--format", "json").stdout)
+    assert document["claims"][0]["attestations"] == [
+        {"source": POST, "source_title": None, "status": "confirmed", "source_url": POST},
+        {"source": BARE, "source_title": None, "status": "confirmed", "source_url": None},
+        {"source": WIRE, "source_title": "Lab signs with Cloud (fictional)", "status": "confirmed", "source_url": WIRE_URL},
+    ]
+
+
+def test_describe_on_an_oxigraph_store_reads_the_source_urls_too(invoke, tmp_path):
+    result = invoke("describe", "lab", "--data", write_sheet(tmp_path / "s"), "--store", "oxigraph", "--format", "json")
+    assert result.exit_code == 0, result.output
+    urls = [a["source_url"] for a in json.loads(result.stdout)["claims"][0]["attestations"]]
+    assert urls == [POST, None, WIRE_URL]
+
+
+def test_diff_names_the_sources_gained_and_its_csv_keeps_iris_and_titles(invoke, tmp_path):
+    base = write_sheet(tmp_path / "base", relations="subject,relation,object,start,status,source\n"
+                                                    "lab,buys_compute_from,cloud,2024,confirmed,bare-note\n")
+    now = write_sheet(tmp_path / "now")
+    args = ("diff", "--base", base, "--data", now, "--to", "2025-06-30")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        "    - evidence: +2 sources on Lab (fictional) buys compute from Cloud (fictional)",
+        f"      ({POST}; Lab signs with Cloud (fictional))",
+    ]
+    (row,) = csv.DictReader(io.StringIO(invoke(*args, "--format", "csv").stdout))
+    assert row["sources"] == f"{POST}; {BARE}; {WIRE}"
+    assert row["source_titles"] == f"{POST}; {BARE}; Lab signs with Cloud (fictional)"
+
+
+def test_owners_json_gives_each_holding_source_its_url(invoke, tmp_path):
+    relations = ("subject,relation,object,start,status,source,stake\n"
+                 "lab,owns,cloud,2024,confirmed,wire-story,60\n")
+    result = invoke("owners", "cloud", "--data", write_sheet(tmp_path / "s", relations=relations),
+                    "--as-of", "2025-06-30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (owner,) = json.loads(result.stdout)["owners"]
+    (chain,) = owner["chains"]
+    assert chain["holdings"][0]["sources"] == [{"iri": WIRE, "title": "Lab signs with Cloud (fictional)", "url": WIRE_URL}]
+
+
+def test_the_viz_tooltip_of_a_claim_names_its_sources_by_title_else_url_else_iri(tmp_path):
+    from kg.io.load import load_graph
+    from kg.render.viz import render_html
+
+    html = render_html(load_graph([write_sheet(tmp_path / "s")]), conflicts=False)
+    tooltip = next(edge["title"] for edge in _embedded_edges(html) if edge["id"] == "claim/lab-buys-compute-from-cloud")
+    assert [line for line in tooltip.splitlines() if line.startswith("source")] == [
+        f"source (confirmed): {POST}",
+        f"source (confirmed): {BARE}",
+        "source (confirmed): Lab signs with Cloud (fictional)",
+    ]
+
+
+def _embedded_edges(html: str) -> list[dict]:
+    import re
+
+    return json.loads(re.search(r"var edges = new vis\.DataSet\((.*?)\);\n", html).group(1))
+
+
+def test_dataframes_name_sources_by_title_else_url_else_iri(tmp_path):
+    from kg import describe_entity, find_conflicts, to_records
+    from kg.io.load import load_graph
+
+    graph = load_graph([write_sheet(tmp_path / "s")])
+    names = f"{POST}; {BARE}; Lab signs with Cloud (fictional)"
+    (record,) = to_records(find_conflicts(graph, as_of="2025-06-30"), explode=True)
+    assert (record["sources"], record["source_iris"]) == (names, f"{POST}; {BARE}; {WIRE}")
+    (claim,) = to_records(describe_entity(graph, "lab"))
+    assert claim["sources"] == names
+
+
+@pytest.mark.parametrize("data", ["example", "oxigraph"])
+def test_validate_names_the_sheet_a_claim_only_cites_by_its_title(invoke, data):
+    extra = ("--store", "oxigraph") if data == "oxigraph" else ()
+    result = invoke("validate", "--data", EXAMPLE, *extra)
+    assert result.exit_code == 0, result.output
+    assert "(value: example-sheet/relations.csv line 13)" in result.stdout
