@@ -21,8 +21,8 @@ def data_option(command):
             "data",
             multiple=True,
             type=click.Path(path_type=Path),
-            help="RDF file (by extension, else by content) or folder of RDF files and/or entities.csv + "
-            "relations.csv; repeatable. Default: the bundled example data.",
+            help="RDF file (by extension, else by content), .xlsx workbook, or folder of RDF files and/or a sheet "
+            "(entities.csv + relations.csv, or one .xlsx workbook); repeatable. Default: the bundled example data.",
         ),
         click.option(
             "--store",

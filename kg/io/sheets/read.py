@@ -23,7 +23,7 @@ from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
 from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers, parse_period
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, collect_rows, ontology_terms
-from kg.io.sheets.workbook import Workbook, is_workbook, worksheet_name
+from kg.io.sheets.workbook import Workbook, folder_workbook, is_workbook, worksheet_name
 from kg.io.sheets.relations import RelationChecker
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -46,17 +46,20 @@ def ingest_folder(folder: str | Path) -> Graph:
     """Read ``entities.csv`` (and ``relations.csv``, ``sources.csv`` when present) into a new graph.
 
     ``folder`` may also be an ``.xlsx`` workbook with worksheets ``entities`` and
-    ``relations`` (and optionally ``sources``), read the same way
-    (``kg.io.sheets.workbook``). Raises ``IngestError`` when the sheet has bad
-    cells: the first ten of each kind, then how many more of that kind there are.
+    ``relations`` (and optionally ``sources``), or a folder that holds one such
+    workbook instead of CSV files, read the same way (``kg.io.sheets.workbook``).
+    Raises ``IngestError`` when the sheet has bad cells: the first ten of each
+    kind, then how many more of that kind there are.
     """
     folder = Path(folder)
     if is_workbook(folder):
         return _ingest_workbook(folder)
+    if folder.is_dir() and (workbook := folder_workbook(folder)) is not None:
+        return _ingest_workbook(workbook)
     check_folder_whole(folder)  # a kill during kg export must not give a mix of two exports
     paths = {spec.file: folder / spec.file for spec in (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)}
     if not paths[ENTITY_SHEET.file].is_file():
-        raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv")
+        raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv (or an .xlsx workbook)")
 
     def rows(spec, problems):
         return SheetRows(paths[spec.file], spec, problems) if paths[spec.file].is_file() else None
