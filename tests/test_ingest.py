@@ -685,7 +685,23 @@ def test_the_summary_line_counts_the_warnings(invoke, tmp_path):
     result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 0, result.output
     assert result.stderr.count("Warning: ") == 2  # the unknown column, the stake below 1 without %
-    assert f"Read 5 entities, 1 claims, 1 sources (2 warnings) from {folder}\n" in result.stderr
+    assert f"Read 5 entities, 1 claim, 1 source (2 warnings) from {folder}\n" in result.stderr
+
+
+def test_the_summary_line_says_one_of_each_in_the_singular(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s", "id,name,type,colour\nlab,Lab (fictional),AILab,red\n")
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    assert f"Read 1 entity, 0 claims, 0 sources (1 warning) from {folder}\n" in result.stderr
+
+
+def test_ingest_help_says_it_reads_sheet_folders_workbooks_and_register_files(invoke):
+    result = invoke("ingest", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert " ingest [OPTIONS] INPUT " in text
+    assert ("INPUT is a sheet folder (entities.csv, relations.csv, sources.csv), an .xlsx workbook, "
+            "or a BODS 0.4, FollowTheMoney or GLEIF file (see --format).") in text
 
 
 def test_a_failed_ingest_has_no_summary_line(invoke, tmp_path):
