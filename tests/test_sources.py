@@ -276,3 +276,15 @@ def test_validate_names_the_sheet_a_claim_only_cites_by_its_title(invoke, data):
     result = invoke("validate", "--data", EXAMPLE, *extra)
     assert result.exit_code == 0, result.output
     assert "(value: example-sheet/relations.csv line 13)" in result.stdout
+
+
+def test_the_bundled_queries_give_each_source_its_title_beside_its_iri_and_claim_sources_its_url(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s")
+    result = invoke("query", "compute-suppliers", "--param", "customer=lab", "--data", folder, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(row["source"], row["sourceTitle"]) for row in rows] == [(POST, ""), (BARE, ""), (WIRE, "Lab signs with Cloud (fictional)")]
+    result = invoke("query", "claim-sources", "--param", "claim=claim:lab-buys-compute-from-cloud", "--data", folder, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(row["source"], row["title"], row["url"]) for row in rows] == [
+        (POST, "", ""), (BARE, "", ""), (WIRE, "Lab signs with Cloud (fictional)", WIRE_URL)]
