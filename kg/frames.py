@@ -301,7 +301,7 @@ _QUALITY_COLUMNS = tuple(
 _DESCRIBE_COLUMNS = (
     ("claim", IRI), ("type", TEXT), ("subject", IRI), ("subject_label", TEXT), ("object", IRI), ("object_label", TEXT),
     ("start", DATE), ("start_precision", TEXT), ("end", DATE), ("end_precision", TEXT), ("status", TEXT), ("sources", TEXT),
-    *((name, kind) for name, _, kind in _QUALITY_COLUMNS), ("note", TEXT),
+    ("source_iris", TEXT), *((name, kind) for name, _, kind in _QUALITY_COLUMNS), ("note", TEXT),
 )
 
 
@@ -319,6 +319,7 @@ def _describe_table(description: EntityDescription) -> Table:
             "start": start, "start_precision": start_precision, "end": end, "end_precision": end_precision,
             "status": max(statuses, key=status_rank) if statuses else None,
             "sources": "; ".join(dict.fromkeys(a.source_name for a in claim.attestations)) or None,
+            "source_iris": "; ".join(dict.fromkeys(a.source for a in claim.attestations)) or None,
         }
         for name, what, kind in _QUALITY_COLUMNS:
             value = qualities.get(what)

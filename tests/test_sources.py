@@ -267,7 +267,7 @@ def test_dataframes_name_sources_by_title_else_url_else_iri(tmp_path):
     (record,) = to_records(find_conflicts(graph, as_of="2025-06-30"), explode=True)
     assert (record["sources"], record["source_iris"]) == (names, f"{POST}; {BARE}; {WIRE}")
     (claim,) = to_records(describe_entity(graph, "lab"))
-    assert claim["sources"] == names
+    assert (claim["sources"], claim["source_iris"]) == (names, f"{POST}; {BARE}; {WIRE}")
 
 
 @pytest.mark.parametrize("data", ["example", "oxigraph"])
