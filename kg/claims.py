@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Iterable
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Node, URIRef
+from rdflib.namespace import DCTERMS
 
 from kg.entities import label_of, local_name
 from kg.errors import InputError
@@ -39,6 +41,36 @@ class Attestation:
     source: str  # IRI of the source
     source_title: str | None
     status: str  # one of STATUS_ORDER
+    source_url: str | None = None  # where to read the source (``source_url``)
+
+    @property
+    def source_name(self) -> str:
+        """The source as a person reads it: its title, else its URL, else its IRI."""
+        return source_name(self.source_title, self.source_url, self.source)
+
+
+#: kg's own IRIs (entities, claims, sources it names) are http addresses, but not where a source can be read.
+_KG_IRIS = "https://w3id.org/ai-compute-kg/"
+
+
+def source_url(source: Node | None, urls: Iterable[Node] = ()) -> str | None:
+    """Where a source can be read: its URL (dcterms:source, the smallest when several), else its IRI when
+    that is a web address of its own (a source a sheet cites by URL); None for a source with neither."""
+    found = sorted(str(url) for url in urls if isinstance(url, URIRef) and _is_web(str(url)))
+    if found:
+        return found[0]
+    if isinstance(source, URIRef) and _is_web(str(source)) and not str(source).startswith(_KG_IRIS):
+        return str(source)
+    return None
+
+
+def _is_web(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def source_name(title: str | None, url: str | None, iri: str) -> str:
+    """What to print for a source: its title, else its URL, else its IRI."""
+    return title or url or iri
 
 
 @dataclass(frozen=True)
@@ -81,6 +113,7 @@ def read_claim(graph: Graph, node: Node) -> ClaimRecord:
                 source=str(source) if source is not None else "",
                 source_title=str(title) if title is not None else None,
                 status=STATUS_NAMES.get(status, local_name(status) if status is not None else "unknown"),
+                source_url=source_url(source, graph.objects(source, DCTERMS.source) if source is not None else ()),
             )
         )
     attestations.sort(key=lambda a: (a.source, a.status))

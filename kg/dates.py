@@ -44,8 +44,8 @@ def date_bound(text: str, *, end: bool) -> date | None:
 
 def date_literal(text: str) -> Literal | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as xsd:gYear, xsd:gYearMonth or xsd:date; None if not a date."""
-    if date_bound(text, end=False) is None or not text.isascii():
-        return None
+    if len(text) not in _DATATYPES or date_bound(text, end=False) is None or not text.isascii():
+        return None  # a date with a time (2024-05-01T10:00) is none of the three
     return Literal(text, datatype=_DATATYPES[len(text)])
 
 

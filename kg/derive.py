@@ -91,7 +91,7 @@ def check_control_threshold(value) -> Decimal:
 @dataclass(frozen=True)
 class Reading:
     """What decides which claims count: the as-of date, the weakest status, the earliest deal
-    stage, and the share from which an ownership is control (DESIGN section 4)."""
+    stage, and the share from which an ownership is control (docs/rules.md says how the rules read them)."""
 
     as_of: date
     min_status: str = "rumored"

@@ -262,7 +262,7 @@ def _evidence_records(number: int, finding: Finding) -> list[dict]:
             "object": evidence.object.iri, "object_label": evidence.object.label,
             "start": start, "start_precision": start_precision, "end": end, "end_precision": end_precision,
             "status": evidence.status, "stage": evidence.stage, "assumed": evidence.assumed,
-            "sources": "; ".join(source.title or source.iri for source in evidence.sources),
+            "sources": "; ".join(source.name for source in evidence.sources),
             "source_iris": "; ".join(source.iri for source in evidence.sources),
         })
     return records
@@ -301,7 +301,7 @@ _QUALITY_COLUMNS = tuple(
 _DESCRIBE_COLUMNS = (
     ("claim", IRI), ("type", TEXT), ("subject", IRI), ("subject_label", TEXT), ("object", IRI), ("object_label", TEXT),
     ("start", DATE), ("start_precision", TEXT), ("end", DATE), ("end_precision", TEXT), ("status", TEXT), ("sources", TEXT),
-    *((name, kind) for name, _, kind in _QUALITY_COLUMNS), ("note", TEXT),
+    ("source_iris", TEXT), *((name, kind) for name, _, kind in _QUALITY_COLUMNS), ("note", TEXT),
 )
 
 
@@ -318,7 +318,8 @@ def _describe_table(description: EntityDescription) -> Table:
             "object": claim.object, "object_label": description.labels.get(claim.object) if claim.object else None,
             "start": start, "start_precision": start_precision, "end": end, "end_precision": end_precision,
             "status": max(statuses, key=status_rank) if statuses else None,
-            "sources": "; ".join(dict.fromkeys(a.source_title or a.source for a in claim.attestations)) or None,
+            "sources": "; ".join(dict.fromkeys(a.source_name for a in claim.attestations)) or None,
+            "source_iris": "; ".join(dict.fromkeys(a.source for a in claim.attestations)) or None,
         }
         for name, what, kind in _QUALITY_COLUMNS:
             value = qualities.get(what)

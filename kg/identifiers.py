@@ -1,4 +1,4 @@
-"""Agent identifiers (DESIGN section 2): a scheme, an org-id.guide code or WIKIDATA, and a value.
+"""Agent identifiers: a scheme (an org-id.guide code such as GB-COH, or LEI or WIKIDATA) and a value.
 
 One normalisation for every reader, so that two inputs naming one company by its LEI
 name the same identifier, and ``kg.identity`` can make them one agent.

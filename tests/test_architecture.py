@@ -119,3 +119,14 @@ def test_every_argument_a_message_names_has_its_flag_in_the_cli():
     }
     assert {"as_of", "min_status", "params", "allow_update"} <= named  # the scan sees the messages
     assert {name: flag_of(name) for name in named if flag_of(name) not in flags} == {}
+
+
+def test_no_text_a_user_reads_cites_the_internal_design_document():
+    """Users have the docs, not DESIGN: docstrings, messages, data comments, queries and notebooks stand on their own."""
+    cited = []
+    for folder in ("kg", "data", "queries", "ontology", "notebooks"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".csv", ".ttl", ".rq", ".ipynb", ".jsonld", ".html", ".md", ".txt"):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                cited += [f"{path.relative_to(REPO)}:{n}" for n, line in enumerate(text.splitlines(), 1) if "DESIGN" in line]
+    assert cited == []

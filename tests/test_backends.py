@@ -413,5 +413,5 @@ kgd:src a kg:Source ; <http://purl.org/dc/terms/title> "Fictional Wire" .
         return documents
 
     in_memory = without_claim_ids(find_conflicts(load_graph([path])))
-    assert in_memory and list(in_memory[0]["evidence"][0]["sources"]) == [{"iri": "https://w3id.org/ai-compute-kg/data/src", "title": "Fictional Wire"}]
+    assert in_memory and list(in_memory[0]["evidence"][0]["sources"]) == [{"iri": "https://w3id.org/ai-compute-kg/data/src", "title": "Fictional Wire", "url": None}]
     assert without_claim_ids(find_conflicts(open_backend([path], store="oxigraph"))) == in_memory

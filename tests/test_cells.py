@@ -288,6 +288,46 @@ def test_an_xlsx_workbook_ingests_to_the_same_graph_as_the_comma_sheet(tmp_path)
     assert isomorphic(load_graph([book], include_ontology=False), comma)
 
 
+def test_a_folder_that_holds_a_workbook_is_read_as_that_workbook(invoke, tmp_path):
+    comma = ingest(tmp_path / "comma", WORKBOOK_RELATIONS)
+    folder = tmp_path / "shared-drive"
+    folder.mkdir()
+    _workbook(folder / "deals.xlsx", {"entities": DRAFT_ENTITIES, "relations": DRAFT_HEADER + WORKBOOK_RELATIONS})
+    (folder / "~$deals.xlsx").write_bytes(b"Excel's lock file while the workbook is open")
+    assert isomorphic(ingest_folder(folder), comma)
+    from kg.io.load import load_graph
+
+    assert isomorphic(load_graph([folder], include_ontology=False), comma)  # --data FOLDER
+    result = invoke("ingest", folder, "-o", tmp_path / "deals.ttl")
+    assert result.exit_code == 0, result.output
+    assert f"Read 4 entities, 3 claims, 3 sources (0 warnings) from {folder}\n" in result.stderr
+    result = invoke("describe", "gridco", "--data", folder, "--store", "oxigraph")
+    assert result.exit_code == 0 and "OpenLab (fictional) buys compute from GridCo (fictional)" in result.stdout
+
+
+@pytest.mark.parametrize("others, named", [
+    ({"relations.csv": DRAFT_HEADER}, "holds both a CSV sheet (relations.csv) and the workbook deals.xlsx"),
+    ({"entities.csv": DRAFT_ENTITIES, "sources.csv": "id\n"}, "holds both a CSV sheet (entities.csv, sources.csv) and the workbook deals.xlsx"),
+    ({"deals-old.xlsx": None}, "holds 2 workbooks (deals-old.xlsx, deals.xlsx)"),
+])
+def test_a_folder_with_two_sheets_is_one_error_naming_both(invoke, tmp_path, others, named):
+    folder = tmp_path / "shared-drive"
+    folder.mkdir()
+    sheets = {"entities": DRAFT_ENTITIES, "relations": DRAFT_HEADER + WORKBOOK_RELATIONS}
+    _workbook(folder / "deals.xlsx", sheets)
+    for name, text in others.items():
+        if text is None:
+            _workbook(folder / name, sheets)
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
+    for args in (("ingest", folder, "-o", tmp_path / "out.ttl"), ("conflicts", "--data", folder)):
+        result = invoke(*args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [f"Error: {folder}: {named}; kg reads one sheet from a folder: " + (
+            "move one of them out, or give the workbook by its path" if "both" in named else "give the workbook to read by its path")]
+    assert not (tmp_path / "out.ttl").exists()
+
+
 def test_workbook_cells_read_as_the_csv_text_would():
     from kg.io.sheets.workbook import cell_text
 

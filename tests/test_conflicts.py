@@ -503,7 +503,7 @@ def test_cli_markdown_and_csv(invoke):
     assert md.exit_code == 0 and md.stdout.startswith("# Conflicts as of")
     csv_out = invoke("conflicts", "--format", "csv", "--rule", "investor-supplier-overlap")
     rows = csv_out.stdout.splitlines()
-    assert rows[0] == "rule,severity,status,entities,explanation,evidence,sources"
+    assert rows[0] == "rule,severity,status,entities,explanation,evidence,sources,source_titles"
     assert len(rows) == 2 and rows[1].startswith("investor-supplier-overlap,medium,reported,")
 
 

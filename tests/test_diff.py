@@ -155,7 +155,7 @@ def test_cli_markdown_and_csv_name_each_change(invoke, versions):
     assert "## New (1)" in markdown and "## Resolved (1)" in markdown and "## Changed (1)" in markdown
     assert "  - evidence: +1 source on Lab C buys compute from Cloud Y \\(Trade Press\\)" in markdown
     rows = invoke("diff", "--base", base, "--data", today, "--to", TO, "--format", "csv").stdout.splitlines()
-    assert rows[0] == "change,date,rule,severity,status,entities,explanation,changes,evidence,sources"
+    assert rows[0] == "change,date,rule,severity,status,entities,explanation,changes,evidence,sources,source_titles"
     assert [row.split(",")[0] for row in rows[1:]] == ["new", "resolved", "changed"]
 
 

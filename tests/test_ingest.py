@@ -656,6 +656,14 @@ def test_a_homepage_no_store_can_hold_is_a_bad_cell(tmp_path, homepage):
     assert "not a URL" in caught.value.problems[0].message
 
 
+@pytest.mark.parametrize("founded", ["2019-01-01T10:00", "2019-01-01 10:00"])
+def test_a_date_with_a_time_is_a_bad_cell_not_a_crash(invoke, tmp_path, founded):
+    folder = write_sheet(tmp_path / "s", f"id,name,type,founded\nlab,Lab (fictional),AILab,{founded}\n")
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {folder / 'entities.csv'}:2:4: not a date (YYYY, YYYY-MM or YYYY-MM-DD) ({founded})\n"
+
+
 # --- the summary line -------------------------------------------------------------------------
 
 def test_a_successful_ingest_says_what_it_read(invoke, tmp_path):
@@ -677,7 +685,23 @@ def test_the_summary_line_counts_the_warnings(invoke, tmp_path):
     result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
     assert result.exit_code == 0, result.output
     assert result.stderr.count("Warning: ") == 2  # the unknown column, the stake below 1 without %
-    assert f"Read 5 entities, 1 claims, 1 sources (2 warnings) from {folder}\n" in result.stderr
+    assert f"Read 5 entities, 1 claim, 1 source (2 warnings) from {folder}\n" in result.stderr
+
+
+def test_the_summary_line_says_one_of_each_in_the_singular(invoke, tmp_path):
+    folder = write_sheet(tmp_path / "s", "id,name,type,colour\nlab,Lab (fictional),AILab,red\n")
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    assert f"Read 1 entity, 0 claims, 0 sources (1 warning) from {folder}\n" in result.stderr
+
+
+def test_ingest_help_says_it_reads_sheet_folders_workbooks_and_register_files(invoke):
+    result = invoke("ingest", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert " ingest [OPTIONS] INPUT " in text
+    assert ("INPUT is a sheet folder (entities.csv, relations.csv, sources.csv), an .xlsx workbook, "
+            "or a BODS 0.4, FollowTheMoney or GLEIF file (see --format).") in text
 
 
 def test_a_failed_ingest_has_no_summary_line(invoke, tmp_path):

@@ -42,6 +42,7 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   UNION {{ ?s ?role {entity} . ?s ?p ?o }}
   UNION {{ ?claim ?role {entity} ; kg:attestation ?s . ?s ?p ?o }}
   UNION {{ ?claim ?role {entity} ; kg:attestation/kg:source ?s . ?s dcterms:title ?o BIND (dcterms:title AS ?p) }}
+  UNION {{ ?claim ?role {entity} ; kg:attestation/kg:source ?s . ?s dcterms:source ?o BIND (dcterms:source AS ?p) }}
   UNION {{ ?claim ?role {entity} ; ?anyRole ?s . ?s rdfs:label ?o BIND (rdfs:label AS ?p) }}
 }}"""
 

@@ -220,7 +220,7 @@ def _claim_changes(was: Evidence, now: Evidence) -> list[str]:
     for sign, gained, other in (("+", later, earlier), ("-", earlier, later)):
         sources = [source for iri, source in gained.items() if iri not in other]
         if sources:
-            titles = "; ".join(source.title or source.iri for source in sources)
+            titles = "; ".join(source.name for source in sources)
             noun = "source" if len(sources) == 1 else "sources"
             changes.append(f"evidence: {sign}{len(sources)} {noun} on {phrase} ({titles})")
     return changes

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from kg.analysis.diff import FindingsDiff
 from kg.conflicts.model import Finding
-from kg.conflicts.report import evidence_line, json_percent
+from kg.conflicts.report import evidence_line, json_percent, source_cells
 from kg.io.text import markdown_text, spreadsheet_cell, terminal_text
 
 FORMATS = ("table", "json", "md", "csv")
@@ -113,7 +113,8 @@ def _diff_table(diff: FindingsDiff, from_data, to_data, width: int) -> str:
             head = f"{finding.severity.upper()}  {finding.rule} [{finding.status}{_when(diff, finding, kind)}] {finding.explanation}"
             lines += textwrap.wrap(terminal_text(head), width=width, initial_indent="• ", subsequent_indent="  ")
             for detail in details:
-                lines += textwrap.wrap(terminal_text(detail), width=width, initial_indent="    - ", subsequent_indent="      ")
+                lines += textwrap.wrap(terminal_text(detail), width=width, initial_indent="    - ", subsequent_indent="      ",
+                                       break_on_hyphens=False)
     return "\n".join(lines)
 
 
@@ -141,7 +142,8 @@ def _diff_markdown(diff: FindingsDiff, from_data, to_data) -> str:
 def _diff_csv(diff: FindingsDiff) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["change", "date", "rule", "severity", "status", "entities", "explanation", "changes", "evidence", "sources"])
+    writer.writerow(["change", "date", "rule", "severity", "status", "entities", "explanation", "changes", "evidence", "sources",
+                     "source_titles"])
     rows = [("new", finding, diff.since.get(finding.identity), ()) for finding in diff.new]
     rows += [("resolved", finding, diff.until.get(finding.identity), ()) for finding in diff.resolved]
     rows += [("changed", item.finding, None, item.changes) for item in diff.changed]
@@ -157,7 +159,7 @@ def _diff_csv(diff: FindingsDiff) -> str:
                 finding.explanation,
                 "; ".join(changes),
                 "; ".join(evidence.claim for evidence in finding.evidence),
-                "; ".join(dict.fromkeys(source.iri for evidence in finding.evidence for source in evidence.sources)),
+                *source_cells(finding),
             ]
         )
     return buffer.getvalue().rstrip("\n")

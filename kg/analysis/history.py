@@ -4,7 +4,7 @@ Between two such dates every claim is in force or not alike, so the findings
 are the same on every day: ``kg diff``, ``kg timeline`` and the viz's date slider
 compute the findings at these dates only. A claim that starts "2024" counts
 from 2024-01-01; one that ends "2024-06" is in force through 2024-06-30, so the
-graph changes again on 2024-07-01 (DESIGN section 4's reading of partial dates).
+graph changes again on 2024-07-01 (as the rules read partial dates: docs/rules.md).
 """
 
 from __future__ import annotations

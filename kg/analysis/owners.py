@@ -38,12 +38,12 @@ from rdflib import URIRef
 from kg.analysis.describe import resolve_in
 from kg.backends.open import as_backend
 from kg.claims import decimal_value
-from kg.conflicts.model import EntityRef, SourceRef
+from kg.conflicts.model import EntityRef, SourceRef, claim_sources
 from kg.derive import Reading, claim_states
 from kg.entities import local_name, short_id
 from kg.errors import UsageError, arg
 from kg.identity import Identity
-from kg.vocab import KG, SHARE_KEYS, STATUS_NAMES, status_rank
+from kg.vocab import KG, SHARE_KEYS, status_rank
 
 #: The claims that are holdings (an Investment only when it gives its stake).
 HOLDING_CLASSES = (KG.Ownership, KG.Investment)
@@ -149,7 +149,7 @@ class OwnersReport:
             return {
                 "owner": entity(h.owner), "asset": entity(h.asset), "share": {**h.share.to_dict(), "given": h.given},
                 "claim": h.claim, "type": h.type, "status": h.status,
-                "sources": [{"iri": s.iri, "title": s.title} for s in h.sources], "other_claims": list(h.other_claims),
+                "sources": [{"iri": s.iri, "title": s.title, "url": s.url} for s in h.sources], "other_claims": list(h.other_claims),
             }
 
         return {
@@ -390,12 +390,7 @@ class _Details:
 
     def __init__(self, backend, nodes, claims, min_status: str) -> None:
         self.labels = backend.labels(nodes)
-        self.sources: dict = {}
-        minimum = status_rank(min_status)
-        for claim, source, status_iri, title in backend.attestations(claims):
-            status = STATUS_NAMES.get(status_iri)
-            if status is not None and status != "denied" and status_rank(status) >= minimum:
-                self.sources.setdefault(claim, set()).add(SourceRef(iri=str(source), title=str(title) if title else None))
+        self.sources = claim_sources(backend, claims, min_status)
 
     def entity(self, node: URIRef) -> EntityRef:
         return EntityRef(id=short_id(node), iri=str(node), label=self.labels.get(node, short_id(node)))

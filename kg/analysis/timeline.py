@@ -6,7 +6,7 @@ findings are the same on every day. ``finding_timeline`` runs the rule pack once
 at each change date, and once on the day before the first, for what held
 "since forever"; a finding is the same finding at two dates when its identity
 (its rule and the IRIs of its key roles, ``Finding.identity``) is, whatever its
-evidence. A partial date reads as everywhere in kg (DESIGN section 4): a claim
+evidence. A partial date reads as everywhere in kg (docs/rules.md): a claim
 starting "2024" holds from 2024-01-01, one ending "2024-06" through 2024-06-30.
 
 Cost: one run of the rule pack per change date, which is fine for the graphs

@@ -106,6 +106,13 @@ class Backend:
             for row in select_values(self, _SOURCES_QUERY, "claim", claims)
         ]
 
+    def source_urls(self, sources: Iterable[Node]) -> dict[Node, list[Node]]:
+        """Each given source's URLs (dcterms:source), for the sources that give one."""
+        urls: dict[Node, list[Node]] = {}
+        for row in select_values(self, _SOURCE_URLS_QUERY, "source", sources):
+            urls.setdefault(row["source"], []).append(row["url"])
+        return urls
+
 
 _CLAIM_QUERY = """PREFIX kg: <https://w3id.org/ai-compute-kg/ontology#>
 SELECT ?claim ?subject ?object ?start ?end ?status ?stage ?share ?kind WHERE {{
@@ -167,6 +174,8 @@ SELECT ?claim ?source ?status ?title WHERE {{
                                             ?attestation kg:source ?source ; kg:status ?status . }} }}
   OPTIONAL {{ ?source dcterms:title ?title }}
 }}"""
+_SOURCE_URLS_QUERY = """PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?source ?url WHERE {{ {values} ?source dcterms:source ?url }}"""
 _LABELS_QUERY = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?node ?label WHERE {{ {values} ?node rdfs:label ?label }}"""
 

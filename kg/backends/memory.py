@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from kg.backends.base import Backend, Rows, claim_rows_of
@@ -87,6 +88,10 @@ class MemoryBackend(Backend):
                     titles = list(graph.objects(source, DCTERMS_TITLE)) or [None]
                     rows += [(claim, source, status, title) for status in graph.objects(att, KG.status) for title in titles]
         return rows
+
+    def source_urls(self, sources) -> dict[Node, list[Node]]:
+        urls = {source: list(self.graph.objects(source, DCTERMS.source)) for source in set(sources)}
+        return {source: found for source, found in urls.items() if found}
 
     def run(
         self, text: str, *, params: Iterable[str] = (), allow_update=False, allow_service=False, infer=False, timeout=None

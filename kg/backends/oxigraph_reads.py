@@ -9,6 +9,7 @@ gives ``store`` and ``_data_dataset``.
 from __future__ import annotations
 
 from rdflib import RDF, RDFS, BNode, URIRef
+from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from kg.backends.base import claim_queries, claim_rows_of
@@ -128,3 +129,13 @@ class IndexReads:
                         titles_of[source] = [to_rdflib(q.object) for q in self.store.quads_for_pattern(source, title_of, None)] or [None]
                     rows += [(claim, term(source), status, title) for status in statuses for title in titles_of[source]]
         return rows
+
+    def source_urls(self, sources) -> dict:
+        ox, urls = oxigraph_module(), {}
+        url_of = ox.NamedNode(str(DCTERMS.source))
+        for source in set(sources):
+            if isinstance(source, (URIRef, BNode)):
+                found = [to_rdflib(quad.object) for quad in self.store.quads_for_pattern(to_oxigraph(source), url_of, None)]
+                if found:
+                    urls[source] = found
+        return urls

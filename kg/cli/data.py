@@ -54,20 +54,22 @@ def export(output, export_format, with_ontology, profile, data):
 
 
 @click.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="RDF file to write; its extension picks the format.")
-@click.option("--template", is_flag=True, help="Write empty entities.csv, relations.csv and sources.csv into FOLDER instead.")
+@click.option("--template", is_flag=True, help="Write empty entities.csv, relations.csv and sources.csv into the folder INPUT instead.")
 @click.option(
     "--format",
     "input_format",
     type=click.Choice(["bods", "ftm", "gleif"]),
-    help="Read FOLDER as a file of ownership data in this format (default: a folder is a sheet, a file is known by its content).",
+    help="Read INPUT as a file of ownership data in this format (default: a folder or .xlsx is a sheet, a file is known by its content).",
 )
 def ingest(folder, output, template, input_format):
-    """Turn a spreadsheet folder (entities.csv + relations.csv), or a file of
-    ownership data (BODS 0.4, FollowTheMoney, GLEIF), into RDF claims.
+    """Turn a sheet or a file of ownership data into RDF claims.
 
-    Every relations.csv row becomes a sourced, dated claim. Bad cells are all
+    INPUT is a sheet folder (entities.csv, relations.csv, sources.csv), an .xlsx
+    workbook, or a BODS 0.4, FollowTheMoney or GLEIF file (see --format).
+
+    Every relations row becomes a sourced, dated claim. Bad cells are all
     reported as FILE:LINE:COLUMN lines and nothing is written (exit code 2).
     Turtle, N-Triples, N-Quads, TriG and JSON-LD output is the same byte for
     byte for the same input, so two ingests diff cleanly.
@@ -76,6 +78,7 @@ def ingest(folder, output, template, input_format):
     Example:
         kg ingest --template my-sheet/
         kg ingest my-sheet/ -o my-sheet.ttl
+        kg ingest deals.xlsx -o deals.ttl
         kg ingest register-extract.jsonl -o register.ttl
         kg conflicts --data my-sheet/
     """
@@ -107,10 +110,14 @@ def ingest(folder, output, template, input_format):
         done = ingest_file(folder, output, input_format)
     finally:
         warnings.showwarning = shown
-    plural = "" if len(warned) == 1 else "s"
-    click.echo(f"Read {done.entities} entities, {done.claims} claims, {done.sources} sources "
-               f"({len(warned)} warning{plural}) from {folder}", err=True)
+    click.echo(f"Read {_count(done.entities, 'entity', 'entities')}, {_count(done.claims, 'claim')}, "
+               f"{_count(done.sources, 'source')} ({_count(len(warned), 'warning')}) from {folder}", err=True)
     click.echo(f"Wrote {output} ({done.format})", err=True)
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 claim``, ``2 claims``, ``0 entities``."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 @click.command()

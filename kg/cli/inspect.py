@@ -84,7 +84,7 @@ def describe(entity, data, output_format):
         for name, value in claim.qualities:
             click.echo(safe(f"    {name}: {value}"))
         for att in claim.attestations:
-            click.echo(safe(f"    {att.status}: {att.source_title or att.source}"))
+            click.echo(safe(f"    {att.status}: {att.source_name}"))
         if claim.note:
             click.echo(safe(f"    note: {claim.note}"))
 

@@ -21,8 +21,8 @@ def data_option(command):
             "data",
             multiple=True,
             type=click.Path(path_type=Path),
-            help="RDF file (by extension, else by content) or folder of RDF files and/or entities.csv + "
-            "relations.csv; repeatable. Default: the bundled example data.",
+            help="RDF file (by extension, else by content), .xlsx workbook, or folder of RDF files and/or a sheet "
+            "(entities.csv + relations.csv, or one .xlsx workbook); repeatable. Default: the bundled example data.",
         ),
         click.option(
             "--store",
@@ -73,7 +73,7 @@ def data_option(command):
 
 def as_of_options(command):
     """--as-of, --min-status, --min-stage and --control-threshold: which claims count, as the
-    conflict rules read them (DESIGN section 4)."""
+    conflict rules read them (docs/rules.md)."""
     return claim_options(control_threshold_option(command))
 
 

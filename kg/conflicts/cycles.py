@@ -2,7 +2,7 @@
 
 SPARQL cannot return a cycle's path, so a cycle rule's query selects the money
 edges (``?payer ?payee``) and kg enumerates the cycles here, the same way for
-every backend (DESIGN section 4). A control group is a connected component of
+every backend. A control group is a connected component of
 the control links in force, read without direction; a money edge p → q joins
 group(p) to group(q) when they differ. Cycles are enumerated on the graph of
 groups with networkx's length-bounded ``simple_cycles``: its cost is bounded by
@@ -72,7 +72,7 @@ def cycle_rows(edges, groups: ControlGroups, lengths: tuple[int, ...], roles: tu
 
     The cycle is written from the group named by the smallest IRI; each of its
     steps is realised by the smallest (payer, payee) pair by IRI, which gives the
-    lexicographically smallest sequence p1, q1, p2, q2, … of DESIGN section 4.
+    lexicographically smallest sequence p1, q1, p2, q2, …, so a cycle is always reported the same way.
     """
     by_step: dict[tuple[str, str], tuple[str, str, URIRef, URIRef]] = {}
     for payer, payee in edges:

@@ -19,7 +19,7 @@ from rdflib import RDF
 
 from kg.backends.open import as_backend
 from kg.conflicts.explain import explain
-from kg.conflicts.model import EntityRef, Evidence, Finding, SourceRef
+from kg.conflicts.model import EntityRef, Evidence, Finding, claim_sources
 from kg.conflicts.cycles import ControlGroups, cycle_rows
 from kg.conflicts.pack import MONEY_CLASSES, SEVERITY_ORDER, Rule, chain_ends, load_rules, parse_spec, select_rules
 from kg.dates import date_bound
@@ -38,7 +38,7 @@ from kg.derive import (
 from kg.entities import local_name, short_id
 from kg.identity import Identity
 from kg.errors import RuleError
-from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, DIRECTING_KINDS, KG, STATUS_NAMES, STATUS_ORDER, status_rank
+from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, DIRECTING_KINDS, KG, STATUS_ORDER, status_rank
 
 
 def find_conflicts(
@@ -341,13 +341,7 @@ class _Details:
         } | {n for c in candidates for hops in c.chains.values() for n in hops}
         self.labels = backend.labels(nodes)
         self.entities: dict = {}
-        self.sources: dict = {}
-        minimum = status_rank(min_status)
-        for claim, source_iri, status_iri, title in backend.attestations(claims):
-            status = STATUS_NAMES.get(status_iri)
-            if status is None or status == "denied" or status_rank(status) < minimum:
-                continue
-            self.sources.setdefault(claim, set()).add(SourceRef(iri=str(source_iri), title=str(title) if title else None))
+        self.sources = claim_sources(backend, claims, min_status)
 
     def entity(self, node) -> EntityRef:
         entity = self.entities.get(node)

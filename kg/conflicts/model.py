@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from kg.claims import source_name, source_url
+from kg.vocab import STATUS_NAMES, status_rank
+
 
 @dataclass(frozen=True)
 class EntityRef:
@@ -16,6 +19,28 @@ class EntityRef:
 class SourceRef:
     iri: str
     title: str | None
+    url: str | None = None  # where to read it: its dcterms:source, or its IRI when that is its web address
+
+    @property
+    def name(self) -> str:
+        """What a person reads: the title, else the URL, else the IRI."""
+        return source_name(self.title, self.url, self.iri)
+
+
+def claim_sources(backend, claims, min_status: str) -> dict:
+    """claim -> the ``SourceRef`` of each source that attests it at least at ``min_status`` (never a denial)."""
+    minimum = status_rank(min_status)
+    found: dict = {}
+    for claim, source, status_iri, title in backend.attestations(claims):
+        status = STATUS_NAMES.get(status_iri)
+        if status is not None and status != "denied" and status_rank(status) >= minimum:
+            found.setdefault(claim, {}).setdefault(source, set()).add(str(title) if title else None)
+    urls = backend.source_urls({source for by_source in found.values() for source in by_source})
+    return {
+        claim: {SourceRef(iri=str(source), title=title, url=source_url(source, urls.get(source, ())))
+                for source, titles in by_source.items() for title in titles}
+        for claim, by_source in found.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -44,7 +69,7 @@ class Finding:
     explanation: str
     evidence: tuple[Evidence, ...]
     #: What makes the finding the same finding at another date or in another version of the data: its
-    #: rule and the IRIs of its key roles (DESIGN section 4's "one finding per key"), whatever its evidence.
+    #: rule and the IRIs of its key roles (a rule reports one finding per key), whatever its evidence.
     key: tuple[str, ...] = field(default=(), compare=False)
 
     @property

@@ -2,7 +2,7 @@
 
 A rule is a SELECT query in a ``.rq`` file whose ``#+ key: value`` header gives
 its ``id``, ``title``, ``severity``, ``description``, ``roles``, ``key``,
-``evidence`` and ``explain`` (DESIGN section 4). The bundled pack
+``evidence`` and ``explain`` (the format docs/rules.md describes). The bundled pack
 (``queries/conflicts/``) loads through exactly the code that loads a user's
 pack, and every header is checked when its pack loads: a rule that would
 silently find nothing (a role its query does not select, an evidence spec that

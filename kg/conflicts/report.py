@@ -1,4 +1,4 @@
-"""Findings as people and programs read them: a table, Markdown, CSV, or the JSON document of DESIGN section 4;
+"""Findings as people and programs read them: a table, Markdown, CSV, or a JSON document;
 and a what-if run's findings with the assumptions behind them and the findings they add and remove.
 
 Names in findings come from the data. The table shows control characters as
@@ -22,7 +22,7 @@ from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
 def findings_document(
     findings: list[Finding], *, as_of, min_status: str, min_stage: str = "proposed", control_threshold=DEFAULT_CONTROL_THRESHOLD
 ) -> dict:
-    """The ``--format json`` document (DESIGN section 4)."""
+    """The ``--format json`` document: the reading (as-of date, minimum status and stage, control threshold) and the findings."""
     return {
         "as_of": str(as_of),
         "min_status": min_status,
@@ -74,7 +74,7 @@ def _evidence_line(evidence: Evidence) -> str:
         dates = f", {evidence.start}" if evidence.start else ""  # events have a date, not a span
     elif evidence.start or evidence.end:
         dates = f", {evidence.start or '…'}–{evidence.end or '…'}"
-    sources = "; ".join(source.title or source.iri for source in evidence.sources) or "no source"
+    sources = "; ".join(source.name for source in evidence.sources) or "no source"
     stage = f", {evidence.stage}" if evidence.stage else ""
     assumed = "[assumed] " if evidence.assumed else ""
     return f"{assumed}{evidence.subject.label} {verb} {evidence.object.label} [{evidence.status}{stage}{dates}] — {sources}"
@@ -100,8 +100,9 @@ def _findings_text(findings, *, width, preamble=(), **reading) -> str:
                 width=width, initial_indent="• ", subsequent_indent="  ",
             )
             for evidence in finding.evidence:
-                lines += textwrap.wrap(
-                    terminal_text(_evidence_line(evidence)), width=width, initial_indent="    - ", subsequent_indent="      "
+                lines += textwrap.wrap(  # a source's URL or IRI is not broken at its hyphens
+                    terminal_text(_evidence_line(evidence)), width=width, initial_indent="    - ", subsequent_indent="      ",
+                    break_on_hyphens=False,
                 )
     return "\n".join(lines)
 
@@ -118,7 +119,8 @@ def _findings_markdown(findings, preamble=(), **reading) -> str:
     return "\n".join(lines)
 
 
-_CSV_COLUMNS = ["rule", "severity", "status", "entities", "explanation", "evidence", "sources"]
+#: ``sources`` holds the sources' IRIs; ``source_titles``, beside it, what each is called (its title, else its URL, else its IRI).
+_CSV_COLUMNS = ["rule", "severity", "status", "entities", "explanation", "evidence", "sources", "source_titles"]
 
 
 def _findings_csv(findings) -> str:
@@ -138,8 +140,18 @@ def _csv_cells(finding: Finding) -> list[str]:
         "; ".join(f"{role}={entity.id}" for role, entity in finding.entities.items()),
         finding.explanation,
         "; ".join(evidence.claim for evidence in finding.evidence),
-        "; ".join(dict.fromkeys(source.iri for evidence in finding.evidence for source in evidence.sources)),
+        *source_cells(finding),
     ]
+
+
+def source_cells(finding: Finding) -> tuple[str, str]:
+    """The ``sources`` and ``source_titles`` cells: each source of the finding's evidence once, in order, as
+    its IRI and as what it is called."""
+    names: dict[str, str] = {}
+    for evidence in finding.evidence:
+        for source in evidence.sources:
+            names.setdefault(source.iri, source.name)
+    return "; ".join(names), "; ".join(names.values())
 
 
 # --- what-if runs --------------------------------------------------------------------------------

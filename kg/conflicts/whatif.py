@@ -175,7 +175,7 @@ def _assumptions(backend, claims: list[tuple[AssumedRow, Claim]], reading: Readi
 
 
 def _why_not(claim: Claim, reading: Reading) -> str:
-    """Why an assumed claim does not count at the reading, in words (DESIGN section 4's reading)."""
+    """Why an assumed claim does not count at the reading (denied, too weak, too early a stage, not in force), in words."""
     values = dict(claim.triples)
     status = STATUS_NAMES[claim.attestations[0].status]
     if status == "denied":

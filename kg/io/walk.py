@@ -3,8 +3,8 @@
 Both the in-memory loader and the Oxigraph backend take their inputs from here,
 so a folder means the same thing to both: its RDF files (by extension), its
 ownership data files (BODS, FollowTheMoney, GLEIF: ``kg.io.ownership``, by content)
-and its spreadsheet, when it holds ``entities.csv`` or ``relations.csv``. An ``.xlsx``
-workbook named itself is a spreadsheet too.
+and its spreadsheet, when it holds ``entities.csv`` or ``relations.csv``, or an ``.xlsx``
+workbook instead of them. An ``.xlsx`` workbook named itself is a spreadsheet too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Iterable
 from kg.errors import InputError
 from kg.io.formats import RdfFormat, format_by_suffix, format_of
 from kg.io.ownership import FORMAT_MODULES, reader_for, reader_named
-from kg.io.sheets.workbook import is_workbook
+from kg.io.sheets.workbook import folder_workbook, is_workbook
 
 SHEET_FILES = ("entities.csv", "relations.csv")
 
@@ -89,7 +89,11 @@ def _file(path: Path) -> Input:
 
 def _folder(folder: Path) -> list[Input]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and (format_by_suffix(p) is not None or reader_for(p) is not None))
+    workbook = folder_workbook(folder)  # never beside a CSV sheet: that is an error
     has_sheets = any((folder / name).exists() for name in SHEET_FILES)
-    if not files and not has_sheets:
-        raise InputError(f"{folder}: folder holds no RDF file, no ownership data file and no entities.csv / relations.csv")
-    return [_file(path) for path in files] + ([SheetFolder(folder)] if has_sheets else [])
+    if not files and not has_sheets and workbook is None:
+        raise InputError(
+            f"{folder}: folder holds no RDF file, no ownership data file, no entities.csv / relations.csv and no .xlsx workbook"
+        )
+    sheet = [SheetFolder(workbook)] if workbook is not None else [SheetFolder(folder)] if has_sheets else []
+    return [_file(path) for path in files] + sheet

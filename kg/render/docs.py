@@ -1,6 +1,6 @@
 """``kg docs``: the ontology's HTML reference, built with pyLODE and readable offline.
 
-pyLODE 3.3.4 is pinned: 3.4.1 fails at import (DESIGN section 9). Its OntPub
+pyLODE 3.3.4 is pinned: 3.4.1 fails at import. Its OntPub
 profile documents classes and properties but shows neither SKOS mapping
 annotations nor named individuals, and kg's alignments are mostly
 ``skos:exactMatch``/``closeMatch`` and its statuses, control bases, rivalry kinds

@@ -208,7 +208,7 @@ def html_page(view: View, *, title: str) -> str:
     }
 
     network = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
-    network.nodes = nodes  # add_node/add_edge are O(N²) in pyvis 0.3.2 (DESIGN 9)
+    network.nodes = nodes  # add_node/add_edge check for duplicates: O(N²) in pyvis 0.3.2
     network.edges = edges
     network.options = options
     network.set_template_dir(str(_templates_dir()) + "/", "viz.html")

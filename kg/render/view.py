@@ -282,7 +282,7 @@ def _read_claims(graph: Graph, agents: dict[str, DrawnAgent]) -> list[DrawnClaim
             statuses = sorted({a.status for a in record.attestations})
             lines.append(f"status: {', '.join(statuses) or 'no source (the rules never read this claim)'}")
             for att in record.attestations:
-                lines.append(f"source ({att.status}): {att.source_title or att.source}")
+                lines.append(f"source ({att.status}): {att.source_name}")
             if record.note:
                 lines.append(f"note: {record.note}")
             claims.append(

@@ -1,6 +1,6 @@
 """``kg synth``: fictional industry graphs of realistic shape with planted conflicts.
 
-The background is built so that none of the rules of DESIGN section 4 can fire on it, by
+The background is built so that none of the bundled conflict rules can fire on it, by
 its structure rather than by luck. Its control groups are of four sorts, never joined:
 trees of holdings over clouds and chip makers (the supply side), separate trees of holdings
 over some labs, and funds and people, who control nothing and whom nothing controls. Money
@@ -40,7 +40,7 @@ fire with the default options: a share just under 50 or a 25–50 band (both fir
 control threshold of 25), a maximum alone or a terminated deal (never), a proposed
 deal (fires until the minimum stage is agreed). So the findings are known for each of
 ``SETTINGS``, and planted.json states them, with the entities the rules report (the
-tie-breaks of DESIGN section 4 decide them where several would do).
+rules' tie-breaks decide them where several would do: fewest links, then IRIs in order).
 
 Dates are in 2015–2024 and contracts either stay open or ended before 2024,
 so the planted findings are the findings for any as-of date from 2025 on.
@@ -260,8 +260,8 @@ def _chains(w: Writer, rng: random.Random, targets: list[str], holdings: list[st
 
 
 def planted_rules() -> list[str]:
-    """The ids of the rules ``generate`` plants findings of: every rule of the bundled pack (DESIGN
-    section 4), in the order they are planted."""
+    """The ids of the rules ``generate`` plants findings of: every rule of the bundled pack,
+    in the order they are planted."""
     return list(PLANTERS)
 
 

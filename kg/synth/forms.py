@@ -111,7 +111,7 @@ def stake_in(w: Writer, rng: random.Random, investor: str, investee: str, *, sta
 
 
 def best(candidates):
-    """DESIGN section 4's tie-break over (links, IRIs..., report) candidates: fewest links, then IRIs in order."""
+    """The rules' tie-break over (links, IRIs..., report) candidates: fewest links, then IRIs in order."""
     return min(candidates, key=lambda candidate: candidate[:-1])[-1]
 
 
@@ -128,7 +128,7 @@ class Planter(NamedTuple):
     plant: Callable[..., Report]
     #: The forms it plants in turn: those that fire with the default options, and the others.
     forms: tuple[tuple[str, ...], tuple[str, ...]]
-    #: The roles that make a finding's key (DESIGN section 4), in the rule's order.
+    #: The roles that make a finding's key (its rule's ``key:`` header), in the rule's order.
     key: tuple[str, ...]
     #: Shapes of the structure, planted in turn (the structure's form decides where it fires).
     variants: tuple[str, ...] = ("",)

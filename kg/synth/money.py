@@ -1,4 +1,4 @@
-"""Planters for the rules about where money goes (DESIGN section 4): ``customer-stake-in-supplier``,
+"""Planters for the rules about where money goes: ``customer-stake-in-supplier``,
 ``circular-financing``, ``related-party-deal`` and ``investor-supplies-rival``.
 
 Every investment, ownership and compute contract is a money edge (payer -> payee), so each structure

@@ -1,4 +1,4 @@
-"""Planters for the rules about people (DESIGN section 4): ``founder-defection`` (a person who left an
+"""Planters for the rules about people: ``founder-defection`` (a person who left an
 organization and then founded, controls or directs a rival of it) and ``interlocking-directorate`` (a
 person with a board seat or an officer's role at two organizations that compete)."""
 

@@ -1,4 +1,4 @@
-"""What ``kg synth`` plants: for each rule of DESIGN section 4, small structures that make one finding
+"""What ``kg synth`` plants: for each bundled conflict rule, small structures that make one finding
 of it (and of no other) under known settings, their control links written in one of several forms;
 and near misses, which make none. The rules about compute and rivals are planted here; money rules
 in ``kg.synth.money``, people in ``kg.synth.people``. ``PLANTERS`` lists them all."""
@@ -72,7 +72,7 @@ def _plant_investor_in_rivals(w, rng, tag, form, clouds, variant):
     return {"investor": investor, "investee": investee, "rival": rival}
 
 
-#: For each rule of DESIGN section 4, its planter. Planted in this order, so a seed's graph stays the same.
+#: For each bundled conflict rule, its planter. Planted in this order, so a seed's graph stays the same.
 PLANTERS = {
     "competitor-controlled-supplier": Planter(_plant_competitor_controlled_supplier, CONTROL_FORMS, ("customer", "supplier", "rival")),
     "investor-supplier-overlap": Planter(_plant_investor_supplier_overlap, CONTROL_FORMS, ("investor", "customer", "supplier")),

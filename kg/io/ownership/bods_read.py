@@ -1,4 +1,4 @@
-"""BODS 0.4 statements into kg's agents and claims (DESIGN section 6), streamed in two passes.
+"""BODS 0.4 statements into kg's agents and claims (the mapping docs/registers.md gives), streamed in two passes.
 
 The first pass only notes each statement's record (a hash of its id, in a numpy
 array: 9 bytes a statement), so the second knows which statements a later one of

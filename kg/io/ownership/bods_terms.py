@@ -2,7 +2,7 @@
 
 A relationship's interest becomes one claim: ``shareholding`` and ``votingRights``
 an Ownership (with its share), every other interest type a Control whose basis
-says how (DESIGN section 6). A statement's source types give the attestation's
+says how. A statement's source types give the attestation's
 status: an official register or a verified statement confirms, any other reports.
 """
 
@@ -43,7 +43,7 @@ INTEREST_OF_BASIS = {
 #: ``directOrIndirect`` as kg:direct; "unknown" (or nothing) says nothing.
 DIRECTNESS = {"direct": True, "indirect": False}
 
-#: Source types that make a statement confirm its claims (DESIGN section 6); the others report them.
+#: Source types that make a statement confirm its claims; the others report them.
 CONFIRMING_SOURCE_TYPES = frozenset({"officialRegister", "verified"})
 SOURCE_TYPES = ("selfDeclaration", "officialRegister", "thirdParty", "primaryResearch", "verified")
 

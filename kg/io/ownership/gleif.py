@@ -67,7 +67,7 @@ CONSOLIDATION = {
     "IS_DIRECTLY_CONSOLIDATED_BY": ("direct-parent", Literal(True)),
     "IS_ULTIMATELY_CONSOLIDATED_BY": ("ultimate-parent", Literal(False)),
 }
-#: ValidationSources -> the source type (BODS's codes: verified sources count as confirmed, DESIGN section 6).
+#: ValidationSources -> the source type (BODS's codes: verified sources count as confirmed, as docs/registers.md says).
 SOURCE_TYPES = {
     "FULLY_CORROBORATED": Literal("verified"),
     "PARTIALLY_CORROBORATED": Literal("selfDeclaration"),

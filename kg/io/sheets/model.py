@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -223,7 +224,10 @@ def check_header(name: str, header: list[str], spec: SheetSpec, problems: Proble
         if not column:
             continue
         if column not in spec.columns:
-            warnings.warn(f"{name}: ignoring unknown column {column!r} (column {number})", KgWarning, stacklevel=stacklevel)
+            close = difflib.get_close_matches(column, spec.columns, n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.warn(f"{name}:1:{number}: ignoring unknown column {column!r}{hint}; the columns kg reads "
+                          f"here are {', '.join(spec.columns)}", KgWarning, stacklevel=stacklevel)
         elif column in columns:
             problems.record(Problem(name, 1, number, f"column repeated (first as column {columns[column]})", column))
         else:
@@ -283,6 +287,9 @@ class Source:
     iri: URIRef
     title: str
     note: str
+    url: str = ""  # where to read it (dcterms:source)
+    publisher: str = ""  # who published it (dcterms:publisher)
+    date: str = ""  # when it was published: YYYY, YYYY-MM or YYYY-MM-DD (dcterms:date)
 
 
 @dataclass

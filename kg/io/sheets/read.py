@@ -1,4 +1,4 @@
-"""The spreadsheet reader: a folder of CSV files into RDF claims with provenance (DESIGN section 5).
+"""The spreadsheet reader: a folder of CSV files into RDF claims with provenance (docs/spreadsheets.md).
 
 Every cell of every file is checked before anything is built, and every bad one
 is reported (an ``IngestError`` listing the first ten of each kind and counting
@@ -21,9 +21,9 @@ from kg.errors import InputError
 from kg.io.atomic import check_folder_whole, write_atomically
 from kg.io.formats import export_format
 from kg.io.rdf import serialize_sorted
-from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers
+from kg.io.sheets.cells import CellError, identifier_iri, parse_identifiers, parse_period
 from kg.io.sheets.model import Attestation, Claim, Entity, Problems, Row, SheetRows, Source, collect_rows, ontology_terms
-from kg.io.sheets.workbook import Workbook, is_workbook, worksheet_name
+from kg.io.sheets.workbook import Workbook, folder_workbook, is_workbook, worksheet_name
 from kg.io.sheets.relations import RelationChecker
 from kg.io.sheets.spec import (
     AGENT_TYPES,
@@ -38,21 +38,28 @@ from kg.io.sheets.spec import (
 from kg.vocab import DATA, KG, SOURCE, bind_prefixes
 
 
+NOT_A_DATE = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+NOT_A_URL = "not a URL (http:// or https://, with no blank, quote or control character)"
+
+
 def ingest_folder(folder: str | Path) -> Graph:
     """Read ``entities.csv`` (and ``relations.csv``, ``sources.csv`` when present) into a new graph.
 
     ``folder`` may also be an ``.xlsx`` workbook with worksheets ``entities`` and
-    ``relations`` (and optionally ``sources``), read the same way
-    (``kg.io.sheets.workbook``). Raises ``IngestError`` when the sheet has bad
-    cells: the first ten of each kind, then how many more of that kind there are.
+    ``relations`` (and optionally ``sources``), or a folder that holds one such
+    workbook instead of CSV files, read the same way (``kg.io.sheets.workbook``).
+    Raises ``IngestError`` when the sheet has bad cells: the first ten of each
+    kind, then how many more of that kind there are.
     """
     folder = Path(folder)
     if is_workbook(folder):
         return _ingest_workbook(folder)
+    if folder.is_dir() and (workbook := folder_workbook(folder)) is not None:
+        return _ingest_workbook(workbook)
     check_folder_whole(folder)  # a kill during kg export must not give a mix of two exports
     paths = {spec.file: folder / spec.file for spec in (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)}
     if not paths[ENTITY_SHEET.file].is_file():
-        raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv")
+        raise InputError(f"{paths[ENTITY_SHEET.file]}: no such file; a sheet folder needs entities.csv (or an .xlsx workbook)")
 
     def rows(spec, problems):
         return SheetRows(paths[spec.file], spec, problems) if paths[spec.file].is_file() else None
@@ -122,8 +129,7 @@ def _entities(rows: list[Row], problems: Problems) -> dict[str, Entity]:
                 problems.add(row, "type", "an entity cannot be both a person and an organization")
         for column, check in (("founded", date_literal), ("homepage", is_url)):
             if row[column] and not check(row[column]):
-                what = "not a date (YYYY, YYYY-MM or YYYY-MM-DD)" if column == "founded" else "not a URL (http:// or https://, with no blank, quote or control character)"
-                problems.add(row, column, what)
+                problems.add(row, column, NOT_A_DATE if column == "founded" else NOT_A_URL)
         if row["founded"] and KG.Person in types:
             problems.add(row, "founded", "a person has no founding date; use founded in relations.csv for what they founded")
         identifiers = []
@@ -160,9 +166,25 @@ def _sources(rows: list[Row], problems: Problems) -> dict[str, Source]:
         if source_id in sources:
             problems.add(row, "id", "duplicate source id")
             continue
+        if row["url"] and not is_url(row["url"]):
+            problems.add(row, "url", NOT_A_URL)
+        if row["date"] and date_literal(row["date"]) is None:
+            problems.add(row, "date", _source_date_problem(row["date"]))
         iri = URIRef(source_id) if is_url(source_id) else SOURCE[source_id]
-        sources[source_id] = Source(iri, row["title"], row["note"])
+        sources[source_id] = Source(iri, row["title"], row["note"], row["url"], row["publisher"], row["date"])
     return sources
+
+
+def _source_date_problem(text: str) -> str:
+    """Why a sources.csv date is not one: a quarter or half-year gets its own hint (a source has one date)."""
+    try:
+        period = parse_period(text, end=False)
+    except CellError:
+        period = "bad"
+    if period is not None:
+        return ("a publication date is YYYY, YYYY-MM or YYYY-MM-DD, not a quarter or half-year; "
+                "write the month or year it was published")
+    return "not a publication date (YYYY, YYYY-MM or YYYY-MM-DD)"
 
 
 # --- building the graph -----------------------------------------------------------------------
@@ -193,6 +215,12 @@ def _build_graph(entities: dict[str, Entity], sources: list[Source], claims: lis
         graph.add((source.iri, RDF.type, KG.Source))
         if source.title:
             graph.add((source.iri, DCTERMS.title, Literal(source.title, lang=PROSE_LANGUAGE)))
+        if source.url:
+            graph.add((source.iri, DCTERMS.source, URIRef(source.url)))
+        if source.publisher:
+            graph.add((source.iri, DCTERMS.publisher, Literal(source.publisher)))
+        if source.date:
+            graph.add((source.iri, DCTERMS.date, date_literal(source.date)))
         if source.note:
             graph.add((source.iri, RDFS.comment, Literal(source.note, lang=PROSE_LANGUAGE)))
     for claim in claims:

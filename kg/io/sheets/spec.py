@@ -1,4 +1,4 @@
-"""The spreadsheet format of DESIGN section 5: the files, their columns, the relation words.
+"""The spreadsheet format (docs/spreadsheets.md): the files, their columns, the relation words.
 
 ``kg.io.sheets.read`` reads this format and ``kg.io.sheets.write`` writes it,
 both from the tables in this module, so that what one writes the other reads
@@ -36,7 +36,7 @@ class SheetSpec:
 ENTITY_SHEET = SheetSpec(
     "entities.csv", ("id", "name", "type", "description", "founded", "country", "homepage", "identifiers"), ("id", "name", "type")
 )
-# `id` and `source_line` extend DESIGN section 5: they let an exported graph come back
+# `id` and `source_line` are for kg's own CSV export: they let an exported graph come back
 # unchanged (claim IRIs, several sources of one claim, sheet rows cited as sources).
 RELATION_SHEET = SheetSpec(
     "relations.csv",
@@ -46,8 +46,9 @@ RELATION_SHEET = SheetSpec(
     ),
     ("subject", "relation", "object"),
 )
-# Optional third file (an extension of section 5): sources with a title and a note.
-SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "note"), ("id",))
+# Optional third file: the sources relations.csv cites by id, with what a reader needs to find
+# them (dcterms:title, dcterms:source for the URL, dcterms:publisher, dcterms:date) and a note.
+SOURCE_SHEET = SheetSpec("sources.csv", ("id", "title", "url", "publisher", "date", "note"), ("id",))
 SHEETS = (ENTITY_SHEET, SOURCE_SHEET, RELATION_SHEET)
 
 #: The entity types of section 5, in the order kg writes them.

@@ -31,6 +31,35 @@ def is_workbook(path: Path) -> bool:
     return path.suffix.lower() in WORKBOOK_SUFFIXES
 
 
+#: The CSV files of a sheet folder; a folder that holds one of them and a workbook holds two sheets.
+SHEET_CSV_FILES = ("entities.csv", "relations.csv", "sources.csv")
+
+
+def folder_workbook(folder: Path) -> Path | None:
+    """The workbook a folder holds as its sheet instead of CSV files; None when it holds none.
+
+    Excel's lock files (``~$book.xlsx``) and hidden files are not workbooks. A folder
+    that holds CSV files of a sheet and a workbook, or two workbooks, holds two
+    sheets, and kg will not guess which is meant: an ``InputError`` names them.
+    """
+    books = sorted(
+        path for path in folder.iterdir()
+        if is_workbook(path) and not path.name.startswith(("~$", ".")) and path.is_file()
+    )
+    csvs = [name for name in SHEET_CSV_FILES if (folder / name).exists()]
+    if books and csvs:
+        raise InputError(
+            f"{folder}: holds both a CSV sheet ({', '.join(csvs)}) and the workbook {books[0].name}; "
+            f"kg reads one sheet from a folder: move one of them out, or give the workbook by its path"
+        )
+    if len(books) > 1:
+        raise InputError(
+            f"{folder}: holds {len(books)} workbooks ({', '.join(book.name for book in books)}); "
+            f"kg reads one sheet from a folder: give the workbook to read by its path"
+        )
+    return books[0] if books else None
+
+
 def worksheet_name(spec: SheetSpec) -> str:
     """``relations.csv`` → ``relations``."""
     return spec.file.rsplit(".", 1)[0]

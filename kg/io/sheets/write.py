@@ -11,6 +11,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Literal, Node, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.dates import date_literal
 from kg.errors import KgWarning, UsageError
 from kg.claims import decimal_value
 from kg.io.atomic import write_files_atomically
@@ -50,7 +51,11 @@ TEMPLATE_ROWS = {
         ("# example-person", "board_member_of", "example-lab", "2023", "", "confirmed", "", "https://example.org/filing",
          "", "", "", "", "", "A made-up board seat; delete this row"),
     ),
-    SOURCE_SHEET.file: (SOURCE_SHEET.columns, ("# example-report", "Example Report (fictional)", "Cite it by its id in relations.csv")),
+    SOURCE_SHEET.file: (
+        SOURCE_SHEET.columns,
+        ("# example-report", "Example Report (fictional)", "https://example.org/report", "Example Wire (fictional)", "2024-05-02",
+         "A made-up source; cite it by its id in relations.csv; delete this row"),
+    ),
 }
 
 
@@ -76,7 +81,7 @@ _CLAIM_PREDICATES = {
     *(role for ct in CLAIM_TYPES.values() for role in (ct.subject_role, ct.object_role)),
 }
 _ATTESTATION_PREDICATES = {RDF.type, KG.source, KG.status, KG.sourceLine}
-_SOURCE_PREDICATES = {RDF.type, DCTERMS.title, RDFS.comment}
+_SOURCE_PREDICATES = {RDF.type, DCTERMS.title, DCTERMS.source, DCTERMS.publisher, DCTERMS.date, RDFS.comment}
 
 
 def export_sheets(graph: Graph, folder: str | Path) -> list[Path]:
@@ -166,22 +171,57 @@ class _TableWriter:
             self._count_dropped(source, _SOURCE_PREDICATES, "source", extra_types={KG.Source})
             titles = sorted(self.graph.objects(source, DCTERMS.title), key=str)
             notes = sorted(self.graph.objects(source, RDFS.comment), key=str)
-            if source in used and not notes and len(titles) == 1 and _inline_title(titles[0], source):
+            described = any((source, prop, None) in self.graph for prop in (DCTERMS.source, DCTERMS.publisher, DCTERMS.date))
+            if source in used and not notes and not described and len(titles) == 1 and _inline_title(titles[0], source):
                 result[source] = (str(titles[0]), None)
-            elif source in used and not titles and not notes and is_url(str(source)) and ";" not in str(source):
+            elif source in used and not titles and not notes and not described and is_url(str(source)) and ";" not in str(source):
                 result[source] = (str(source), None)
             else:
                 in_namespace = str(source).startswith(str(SOURCE)) and is_id(str(source)[len(str(SOURCE)):])
                 cell = str(source)[len(str(SOURCE)):] if in_namespace else str(source)
                 if not in_namespace and not is_url(cell):
                     raise UsageError(f"cannot export to CSV: source {source} is neither in kg's source namespace nor a URL")
-                result[source] = (cell, [self._one(source, DCTERMS.title), self._one(source, RDFS.comment)])
+                result[source] = (cell, self._source_fields(source))
         # A title that reads as the id of a sources.csv row would be taken for that row.
         ids = {cell for cell, fields in result.values() if fields is not None}
         for source, (cell, fields) in list(result.items()):
             if fields is None and cell in ids:
-                result[source] = (str(source)[len(str(SOURCE)):], [cell, ""])
+                result[source] = (str(source)[len(str(SOURCE)):], [cell] + [""] * (len(SOURCE_SHEET.columns) - 2))
         return result
+
+    def _source_fields(self, source: URIRef) -> list[str]:
+        """A sources.csv row after its id: title, url, publisher, date and note, each as the reader takes it back."""
+        urls = sorted(str(url) for url in self.graph.objects(source, DCTERMS.source) if isinstance(url, URIRef) and is_url(str(url)))
+        others = sorted(str(url) for url in self.graph.objects(source, DCTERMS.source) if not (isinstance(url, URIRef) and is_url(str(url))))
+        for value in others:
+            self.notes.append(f"{source.n3()}: its dcterms:source {value!r} is not a URL; CSV's url column leaves it out")
+        if len(urls) > 1:
+            self.notes.append(f"{source.n3()} has {len(urls)} URLs (dcterms:source); CSV keeps one: {urls[0]}")
+        # A publisher named and a publisher's URL (as BODS gives them): the url column is the source's own, so the name.
+        names = sorted(str(p) for p in self.graph.objects(source, DCTERMS.publisher) if isinstance(p, Literal))
+        links = sorted(str(p) for p in self.graph.objects(source, DCTERMS.publisher) if not isinstance(p, Literal))
+        if len(names) > 1:
+            self.notes.append(f"{source.n3()} has {len(names)} publishers; CSV keeps one: {names[0]}")
+        if links and names:
+            self.notes.append(f"{source.n3()}: CSV keeps the publisher's name {names[0]!r}, not its URL {links[0]}")
+        if links and not names:
+            self.notes.append(f"{source.n3()}: CSV writes its publisher's URL {links[0]} as the publisher's name")
+        publisher = names[0] if names else (links[0] if links else "")
+        return [
+            self._one(source, DCTERMS.title), urls[0] if urls else "", publisher, self._source_date(source),
+            self._one(source, RDFS.comment),
+        ]
+
+    def _source_date(self, source: URIRef) -> str:
+        """The date cell: a date, year-month or year as written; a date-time as its day (noted)."""
+        text = self._one(source, DCTERMS.date)
+        if not text or date_literal(text) is not None:
+            return text
+        if date_literal(text[:10]) is not None:
+            self.notes.append(f"{source.n3()}: CSV's date column keeps the day of {text}, not its time")
+            return text[:10]
+        self.notes.append(f"{source.n3()}: its dcterms:date {text!r} is not a date; CSV's date column leaves it out")
+        return ""
 
     def _claim_rows(self, claim: URIRef, entities: dict, sources: dict) -> list[list[str]]:
         graph = self.graph
