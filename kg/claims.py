@@ -6,6 +6,7 @@ tooltips, CSV export) reads it through ``read_claim`` so they agree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
@@ -15,7 +16,7 @@ from rdflib.namespace import DCTERMS
 
 from kg.entities import label_of, local_name
 from kg.errors import InputError
-from kg.vocab import CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType
+from kg.vocab import CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType, claim_verb
 
 #: What a claim may say beyond its parties and dates, as a person reads it, in this order.
 QUALITIES = (
@@ -89,7 +90,10 @@ class ClaimRecord:
 
     @property
     def verb(self) -> str:
-        return CLAIM_TYPES[KG[self.type]].verb
+        """"works for", "sits on the board of", "feuds with"...: the claim's kinds, from its qualities."""
+        names = [re.sub(r"(?<=[a-z])(?=[A-Z])| ", "_", value).lower() for what, value in self.qualities if what in ("affiliation", "kind")]
+        kinds = {name.removesuffix("_rivalry") for name in names}  # "board seat" or BoardSeat -> board_seat
+        return claim_verb(self.type, kinds)
 
 
 def claim_type_of(graph: Graph, node: Node) -> ClaimType | None:

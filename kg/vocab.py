@@ -122,6 +122,20 @@ CLAIM_KIND_NAMES = {iri: name for name, iri in {**AFFILIATION_KINDS, **RIVALRY_K
 FEUD_KINDS = frozenset({"personal", "legal"})
 #: The affiliations that place a person at the head of an organization: a board seat or an officer's role.
 DIRECTING_KINDS = frozenset({"board_seat", "officer"})
+#: How an affiliation of a kind reads in a sentence ("works for" when it is of none of these).
+AFFILIATION_VERBS = {"board_seat": "sits on the board of", "officer": "is an officer of", "advisor": "advises"}
+
+
+def claim_verb(claim_type: str, kinds=()) -> str:
+    """How a claim reads, "subject VERB object": an affiliation by its kind (a board seat never
+    reads as employment), and a feud that is no market rivalry as a feud."""
+    if claim_type == "Affiliation":
+        for kind, verb in AFFILIATION_VERBS.items():
+            if kind in kinds:
+                return verb
+    if claim_type == "Rivalry" and set(kinds) & FEUD_KINDS and "market" not in kinds:
+        return "feuds with"
+    return CLAIM_TYPES[KG[claim_type]].verb
 
 
 #: The agent types of the model, in the order kg writes them (spreadsheets, legends).

@@ -69,3 +69,36 @@ def test_json_keeps_the_names_exactly(invoke, hostile_data):
     document = json.loads(invoke("conflicts", "--data", path, "--format", "json").stdout)
     shown = {entity["label"] for finding in document["findings"] for entity in finding["entities"].values()}
     assert shown and shown <= set(names.values())
+
+
+@pytest.mark.parametrize(
+    "nature,verb",
+    [("", "works for"), ("CEO", "is an officer of"), ("officer", "is an officer of"), ("advisor", "advises")],
+)
+def test_an_affiliation_reads_as_its_kind(invoke, tmp_path, nature, verb):
+    """A board seat never reads as employment: the evidence and describe say what the tie is."""
+    sheet = tmp_path / "sheet"
+    sheet.mkdir()
+    (sheet / "entities.csv").write_text(
+        "id,name,type\nada,Ada (fictional),Person\nnorth,North (fictional),AILab\nsouth,South (fictional),AILab\n", encoding="utf-8"
+    )
+    (sheet / "relations.csv").write_text(
+        "subject,relation,object,start,status,nature\n"
+        "ada,board_member_of,north,2024,reported,\n"
+        f"ada,works_for,south,2024,reported,{nature}\n"
+        "north,competes_with,south,2024,reported,market\n"
+        "ada,feuds_with,north,2024,reported,legal\n",
+        encoding="utf-8",
+    )
+    described = " ".join(invoke("describe", "ada", "--data", sheet).stdout.split())
+    assert "Ada (fictional) sits on the board of North (fictional)" in described
+    assert f"Ada (fictional) {verb} South (fictional)" in described
+    assert "Ada (fictional) feuds with North (fictional)" in described
+    for fmt in ("table", "md"):
+        result = invoke("conflicts", "--data", sheet, "--as-of", "2025", "--format", fmt, "--rule", "interlocking-directorate")
+        text = " ".join(result.stdout.replace("\\", "").split())
+        if verb == "is an officer of":  # a board seat and an officer's role: an interlock, each tie as it is
+            assert "Ada (fictional) sits on the board of North (fictional)" in text, fmt
+            assert "Ada (fictional) is an officer of South (fictional)" in text, fmt
+        else:  # an employee or an advisor directs nothing
+            assert text.startswith("0 finding(s)") or "0 finding(s)" in text, fmt

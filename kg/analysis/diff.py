@@ -29,7 +29,7 @@ from kg.conflicts.pack import Rule, load_rules, select_rules
 from kg.dates import parse_as_of
 from kg.derive import Reading
 from kg.errors import UsageError, arg
-from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
+from kg.vocab import DEFAULT_CONTROL_THRESHOLD, claim_verb
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def _by_claim(evidence: Sequence[Evidence]) -> dict:
 
 def claim_phrase(evidence: Evidence) -> str:
     """"Anthropic buys compute from SpaceX": a claim of a finding's evidence, in a few words."""
-    return f"{evidence.subject.label} {CLAIM_TYPES[KG[evidence.type]].verb} {evidence.object.label}"
+    return f"{evidence.subject.label} {claim_verb(evidence.type, evidence.kinds)} {evidence.object.label}"
 
 
 def _claim_detail(evidence: Evidence) -> str:

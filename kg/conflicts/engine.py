@@ -371,6 +371,7 @@ class _Details:
                 status=state.status,
                 sources=tuple(sorted(self.sources.get(state.iri, ()), key=lambda s: (s.iri, s.title or ""))),
                 stage=state.stage,
+                kinds=tuple(sorted(state.kinds)),
             )
             for state in candidate.states
         )

@@ -14,7 +14,7 @@ import re
 from typing import Callable
 
 from kg.conflicts.model import EntityRef
-from kg.vocab import CLAIM_TYPES, KG
+from kg.vocab import claim_verb
 from kg.conflicts.pack import BUNDLED, Rule
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -54,7 +54,7 @@ def _stage_note(evidence) -> str:
     words = _UNFINISHED.get(getattr(evidence, "stage", None) or "")
     if words is None:
         return ""
-    verb = CLAIM_TYPES[KG[evidence.type]].verb
+    verb = claim_verb(evidence.type, evidence.kinds)
     return f" The deal \"{evidence.subject.label} {verb} {evidence.object.label}\" is {words}."
 
 

@@ -57,6 +57,7 @@ class Evidence:
     sources: tuple[SourceRef, ...]
     stage: str | None = None  # the deal's stage (proposed ... completed) where the data gives one
     assumed: bool = False  # a hypothetical claim (``find_conflicts_assuming``), not in the data
+    kinds: tuple[str, ...] = ()  # an affiliation's kinds (board_seat, officer...) or a rivalry's (market...)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Finding:
         (a what-if run), so the document of a plain run keeps its shape."""
         document = asdict(self)
         del document["key"]  # the JSON contract names the entities by role already
+        for evidence in document["evidence"]:
+            del evidence["kinds"]  # not in the JSON contract (yet): the sentences say it
         if not assumed:
             for evidence in document["evidence"]:
                 del evidence["assumed"]

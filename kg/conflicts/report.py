@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from kg.conflicts.model import Evidence, Finding, WhatIf
 from kg.io.text import markdown_text, spreadsheet_cell, terminal_text
-from kg.vocab import CLAIM_TYPES, DEFAULT_CONTROL_THRESHOLD, KG
+from kg.vocab import DEFAULT_CONTROL_THRESHOLD, claim_verb
 
 
 def findings_document(
@@ -68,7 +68,7 @@ def _reading_words(*, as_of, min_status, min_stage, control_threshold) -> str:
 
 
 def _evidence_line(evidence: Evidence) -> str:
-    verb = CLAIM_TYPES[KG[evidence.type]].verb
+    verb = claim_verb(evidence.type, evidence.kinds)
     dates = ""
     if evidence.type in ("Founding", "Departure"):
         dates = f", {evidence.start}" if evidence.start else ""  # events have a date, not a span
