@@ -144,7 +144,6 @@ SEEDS = {
 }
 #: The seeds each page needs (pages that write their own my-sheet/ get none).
 PAGE_SEEDS = {
-    "owners.md": ["my-sheet"],
     "python.md": ["my-graph.ttl", "today", "last-week"],
     "questions.md": ["my-graph.ttl"],
     "spreadsheets.md": [],

@@ -345,7 +345,7 @@ def test_the_walk_through_prints_what_the_page_shows(invoke, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "100")
     files = re.findall(r"^`([\w./-]+)`:\n\n```\w*\n(.*?)```", section, re.S | re.M)
-    assert [name for name, _ in files] == ["my-sheet/entities.csv", "my-sheet/relations.csv", "my-rules/shared-controller-suppliers.rq"]
+    assert [name for name, _ in files] == ["rules-sheet/entities.csv", "rules-sheet/relations.csv", "my-rules/shared-controller-suppliers.rq"]
     for name, content in files:
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(content, encoding="utf-8")
