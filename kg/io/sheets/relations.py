@@ -11,6 +11,7 @@ from typing import Iterable
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from kg.dates import date_bound, date_literal
+from kg.entities import closest_ids, did_you_mean
 from kg.errors import KgWarning
 from kg.io.sheets.cells import (
     PERIOD_FORMS,
@@ -143,15 +144,8 @@ class RelationChecker:
 
     def _suggest(self, text: str) -> str:
         """``(did you mean microsoft?)``: an id whose id or name is close to ``text`` (any case)."""
-        if not hasattr(self, "_names"):
-            self._names = {}
-            for entity_id, entity in self.entities.items():
-                self._names.setdefault(entity_id.lower(), entity_id)
-                self._names.setdefault(entity.row["name"].lower(), entity_id)
-        key = text.lower()
-        found = self._names.get(key) or next(
-            (self._names[m] for m in difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)), None)
-        return f" (did you mean {found}?)" if found else ""
+        names = [(entity_id, entity.row["name"]) for entity_id, entity in self.entities.items()]
+        return did_you_mean(closest_ids(text, names, n=1))
 
     def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
         needed = self.ranges[role]
