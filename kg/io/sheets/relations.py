@@ -57,6 +57,7 @@ class RelationChecker:
         # A title in `source` that may be a mistyped id -> [its first cell, hint, first line, other lines, more]
         self.titles_like_ids: dict[str, list] = {}
         self._source_ids: list | None = None
+        self._entity_names: list | None = None
         self.ranges, self.supers, _, self.labels = ontology_terms()
 
     def claims(self, rows: Iterable[Row]) -> list[Claim]:
@@ -151,8 +152,9 @@ class RelationChecker:
 
     def _suggest(self, text: str) -> str:
         """``(did you mean microsoft?)``: an id whose id or name is close to ``text`` (any case)."""
-        names = [(entity_id, entity.row["name"]) for entity_id, entity in self.entities.items()]
-        return did_you_mean(closest_ids(text, names, n=1))
+        if self._entity_names is None:
+            self._entity_names = [(entity_id, entity.row["name"]) for entity_id, entity in self.entities.items()]
+        return did_you_mean(closest_ids(text, self._entity_names, n=1))
 
     def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
         needed = self.ranges[role]
@@ -341,7 +343,7 @@ class RelationChecker:
             if close or (_ID_LIKE.fullmatch(name) and re.search(r"[-_]", name)):
                 where = f"{row.file}:{row.line}:{row.columns.get('source', 1)}"
                 self.titles_like_ids[name] = [where, did_you_mean(close), row.line, [], 0]
-        elif flagged[2] != row.line:
+        elif row.line != flagged[2] and row.line not in flagged[3]:
             if len(flagged[3]) < _MORE_LINES:
                 flagged[3].append(row.line)
             else:
