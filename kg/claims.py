@@ -16,10 +16,12 @@ from rdflib.namespace import DCTERMS
 
 from kg.entities import label_of, local_name
 from kg.errors import InputError
-from kg.vocab import CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType, claim_verb
+from kg.vocab import AMOUNT_QUALIFIERS, CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType, claim_verb
 
-#: What a claim may say beyond its parties and dates, as a person reads it, in this order.
+#: What a claim may say beyond its parties and dates, as a person reads it, in this order: an amount's
+#: qualifier first, so that the lines read as one says it (up to / 2000000000 / USD).
 QUALITIES = (
+    ("amount qualifier", KG.amountQualifier),
     ("amount", KG.amount),
     ("contract value", KG.contractValue),
     ("currency", KG.currency),
@@ -131,12 +133,22 @@ def read_claim(graph: Graph, node: Node) -> ClaimRecord:
         attestations=tuple(attestations),
         note=_optional_str(graph.value(node, RDFS.comment)),
         qualities=tuple(
-            (name, label_of(graph, value) if isinstance(value, URIRef) else value_text(value))
+            (name, quality_text(graph, prop, value))
             for name, prop in QUALITIES
             if (value := graph.value(node, prop)) is not None
         )
         + ((("share (%)", share),) if (share := share_text(graph, node)) else ()),
     )
+
+
+def quality_text(graph: Graph, prop: URIRef, value: Node) -> str:
+    """One of a claim's QUALITIES as a person reads it: a term by its label, an amount's qualifier
+    in words (``up to``, ``about``, ``at least``), a number in plain decimals."""
+    if isinstance(value, URIRef):
+        return label_of(graph, value)
+    if prop == KG.amountQualifier:
+        return AMOUNT_QUALIFIERS.get(str(value), str(value))
+    return value_text(value)
 
 
 #: How a share's bounds read, in the order they are written.

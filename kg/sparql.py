@@ -20,7 +20,7 @@ from typing import Callable, Iterable, NamedTuple, TypeVar
 from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.util import from_n3
 
-from kg.entities import resolve_ref
+from kg.entities import AGENTS_QUERY, SUGGESTION_LIMIT, agents_of, resolve_ref, unknown_id
 from kg.errors import KgWarning, QueryError, UsageError, arg
 from kg.vocab import DATA, KG, PREFIXES, QUERY_PREFIXES
 
@@ -118,7 +118,7 @@ def _term(value: str, graph) -> URIRef | Literal:
         return Literal(int(value)) if "." not in value else Literal(Decimal(value))
     if lookups is None:
         return Literal(value)
-    return resolve_ref(value, lookups.exists, lambda: lookups.labelled(value))
+    return resolve_ref(value, lookups.exists, lambda: lookups.labelled(value), lambda: known_agents(graph))
 
 
 def _namespace_manager():
@@ -133,8 +133,23 @@ def _namespace_manager():
 
 def _existing(iri: URIRef, value: str, graph) -> URIRef:
     if graph is not None and not _Lookups(graph).exists(iri):
-        raise UsageError(f"unknown id {value!r}: no entity with that id, IRI or label in the graph")
+        raise unknown_id(value, lambda: known_agents(graph))
     return iri
+
+
+def known_agents(graph) -> list[tuple]:
+    """(agent, label or None) of every agent of a graph or backend: what an unknown id is compared with.
+
+    One query, asked only once an id has named nothing. A graph in memory or an Oxigraph store
+    offers every agent; an endpoint, where the agents of a large graph would be a long answer,
+    at most ``SUGGESTION_LIMIT`` rows of them (``LIMIT``), so a typo costs one bounded request
+    and an agent past the limit may go unsuggested. The error is the same on every backend.
+    """
+    if isinstance(graph, Graph):
+        return list(agents_of(graph))
+    if graph.name == "memory":
+        return list(agents_of(graph.to_graph()))
+    return graph.select(AGENTS_QUERY + (f" LIMIT {SUGGESTION_LIMIT}" if graph.name == "endpoint" else ""))[1]
 
 
 class _Lookups:

@@ -138,6 +138,9 @@ def claim_verb(claim_type: str, kinds=()) -> str:
     return CLAIM_TYPES[KG[claim_type]].verb
 
 
+#: The qualifiers an amount may carry, as kg:amountQualifier holds them, and the words that say them.
+AMOUNT_QUALIFIERS = {"upTo": "up to", "about": "about", "atLeast": "at least"}
+
 #: The agent types of the model, in the order kg writes them (spreadsheets, legends).
 AGENT_TYPE_NAMES = (
     "Person", "Organization", "AILab", "CloudProvider", "ComputeProvider", "ChipMaker", "Investor",

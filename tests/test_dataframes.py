@@ -101,7 +101,7 @@ def test_describe_one_row_per_claim_with_amounts_as_decimals(sheet):
     assert dtypes(frame) == [
         ("claim", O), ("type", O), ("subject", O), ("subject_label", O), ("object", O), ("object_label", O),
         ("start", DT), ("start_precision", O), ("end", DT), ("end_precision", O), ("status", O), ("sources", O),
-        ("source_iris", O), ("amount", O), ("contract_value", O), ("currency", O), ("stake", O), ("capacity_mw", O), ("accelerator", O),
+        ("source_iris", O), ("amount_qualifier", O), ("amount", O), ("contract_value", O), ("currency", O), ("stake", O), ("capacity_mw", O), ("accelerator", O),
         ("role", O), ("affiliation", O), ("basis", O), ("interest", O), ("stage", O), ("kind", O), ("manner", O),
         ("note", O),
     ]

@@ -90,3 +90,93 @@ def test_query_tables_print_money_exactly_on_every_backend(sheet, invoke, store)
     assert result.exit_code == 0, result.output
     assert "135000000000" in result.stdout and "2000000000" in result.stdout
     assert "e+" not in result.stdout and "135000000000.0" not in result.stdout
+
+
+# --- an amount's qualifier (up to, about, at least) wherever the amount is read -------------------
+
+QUALIFIED_RELATIONS = """subject,relation,object,start,status,source,amount,stake
+lab,buys_compute_from,cloud,2024,reported,Gazette,up to $2B,
+fund,invests_in,lab,2023,reported,Gazette,about €500M,
+holding,invests_in,lab,2022,reported,Gazette,at least 10M GBP,
+fund,invests_in,cloud,2021,reported,Gazette,$3M,
+"""
+
+
+@pytest.fixture
+def qualified(sheet):
+    (sheet / "relations.csv").write_text(QUALIFIED_RELATIONS, encoding="utf-8")
+    return sheet
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_describe_says_an_amounts_qualifier_before_the_amount(qualified, invoke, store):
+    result = invoke("describe", "lab", "--data", qualified, "--store", store)
+    assert result.exit_code == 0, result.output
+    claims = {block.splitlines()[0]: block.splitlines()[1:] for block in result.stdout.split("\n- ")[1:]}
+    assert claims["Lab (fictional) buys compute from Cloud (fictional) (2024 – …)"][:3] == [
+        "    amount qualifier: up to", "    contract value: 2000000000", "    currency: USD",
+    ]
+    assert claims["Fund (fictional) invests in Lab (fictional) (2023 – …)"][:3] == [
+        "    amount qualifier: about", "    amount: 500000000", "    currency: EUR",
+    ]
+    assert claims["Holding (fictional) invests in Lab (fictional) (2022 – …)"][:3] == [
+        "    amount qualifier: at least", "    amount: 10000000", "    currency: GBP",
+    ]
+    exact = invoke("describe", "fund", "--data", qualified, "--store", store).stdout.split("\n- ")
+    (block,) = [block for block in exact if block.startswith("Fund (fictional) invests in Cloud (fictional)")]
+    assert block.splitlines()[1:3] == ["    amount: 3000000", "    currency: USD"]  # an exact amount has no qualifier
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+def test_describe_json_carries_the_qualifier_among_the_qualities(qualified, invoke, store):
+    result = invoke("describe", "cloud", "--data", qualified, "--store", store, "--format", "json")
+    assert result.exit_code == 0, result.output
+    qualities = {claim["iri"].rsplit("/", 1)[1]: claim["qualities"] for claim in json.loads(result.stdout)["claims"]}
+    assert qualities == {
+        "lab-buys-compute-from-cloud": [["amount qualifier", "up to"], ["contract value", "2000000000"], ["currency", "USD"]],
+        "fund-invests-in-cloud": [["amount", "3000000"], ["currency", "USD"]],
+    }
+
+
+def test_describe_records_have_an_amount_qualifier_column(qualified):
+    from decimal import Decimal
+
+    from kg import load_graph, to_records
+
+    records = {record["claim"].rsplit("/", 1)[1]: record for record in to_records(describe(load_graph([qualified]), "lab"))}
+    picked = {claim: (r["amount_qualifier"], r["amount"], r["contract_value"], r["currency"]) for claim, r in records.items()}
+    assert picked == {
+        "lab-buys-compute-from-cloud": ("up to", None, Decimal("2000000000"), "USD"),
+        "fund-invests-in-lab": ("about", Decimal("500000000"), None, "EUR"),
+        "holding-invests-in-lab": ("at least", Decimal("10000000"), None, "GBP"),
+    }
+
+
+def test_the_viz_tooltip_says_the_qualifier(qualified):
+    import re
+
+    from kg.io.load import load_graph
+    from kg.render.viz import render_html
+
+    html = render_html(load_graph([qualified]), conflicts=False)
+    edges = json.loads(re.search(r"var edges = new vis\.DataSet\((.*?)\);\n", html).group(1))
+    tooltip = next(edge["title"] for edge in edges if edge["id"] == "claim/lab-buys-compute-from-cloud").splitlines()
+    at = tooltip.index("amount qualifier: up to")
+    assert tooltip[at:at + 3] == ["amount qualifier: up to", "contract value: 2000000000", "currency: USD"]
+
+
+def test_export_csv_keeps_the_qualifier_in_the_amount_cell(qualified, invoke, tmp_path):
+    import csv
+    from decimal import Decimal
+
+    out = tmp_path / "out"
+    result = invoke("export", "--format", "csv", "-o", out, "--data", qualified)
+    assert result.exit_code == 0, result.output
+    with open(out / "relations.csv", encoding="utf-8", newline="") as handle:
+        amounts = {row["id"]: row["amount"].rpartition(" ") for row in csv.DictReader(handle) if row["amount"]}
+    assert {claim: (words, Decimal(number)) for claim, (words, _, number) in amounts.items()} == {
+        "lab-buys-compute-from-cloud": ("up to", Decimal("2000000000")),
+        "fund-invests-in-lab": ("about", Decimal("500000000")),
+        "holding-invests-in-lab": ("at least", Decimal("10000000")),
+        "fund-invests-in-cloud": ("", Decimal("3000000")),
+    }

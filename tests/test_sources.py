@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
 from conftest import REPO
+from kg.errors import KgWarning
 from kg.io.sheets.read import ingest_folder
 from kg.io.sheets.write import export_sheets
 from kg.vocab import KG, SOURCE
@@ -134,6 +136,75 @@ def test_the_example_sheet_gives_its_fictional_sources_an_address_publisher_and_
     addresses = {str(o) for o in graph.objects(None, DCTERMS.source)} | {
         str(s) for s in graph.subjects(RDF.type, KG.Source) if not str(s).startswith(str(SOURCE))}
     assert addresses and all(a.startswith("https://example.org/fictional/") for a in addresses)
+
+
+# --- a `source` cell that is no id of sources.csv ----------------------------------------------
+
+def titles(graph) -> list[str]:
+    return sorted(str(title) for source in graph.subjects(RDF.type, KG.Source) for title in graph.objects(source, DCTERMS.title))
+
+
+def ingest_warnings(folder: Path) -> tuple:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graph = ingest_folder(folder)
+    return graph, [str(w.message) for w in caught if issubclass(w.category, KgWarning)]
+
+
+def test_a_source_close_to_an_id_of_sources_csv_warns_and_is_still_read_as_a_title(tmp_path):
+    relations = (
+        "subject,relation,object,start,status,source\n"
+        "lab,buys_compute_from,cloud,2024,confirmed,wire-story\n"
+        "cloud,competes_with,lab,2024,reported,bare-note; wire-stroy\n"
+        "lab,competes_with,cloud,2023,reported,wire-stroy\n"
+    )
+    folder = write_sheet(tmp_path / "s", relations)
+    graph, messages = ingest_warnings(folder)
+    assert messages == [
+        f"{folder / 'relations.csv'}:3:6: source 'wire-stroy' is no id of sources.csv: read as a source of that title "
+        "(did you mean wire-story?); also on line 4"
+    ]
+    assert "wire-stroy" in titles(graph)  # a warning, not an error: the cell means what it says
+
+
+def test_a_source_that_reads_as_an_id_warns_with_nothing_to_suggest(tmp_path):
+    relations = "subject,relation,object,start,status,source\nlab,buys_compute_from,cloud,2024,confirmed,ft-2024-deal\n"
+    folder = write_sheet(tmp_path / "s", relations)
+    _, messages = ingest_warnings(folder)
+    assert messages == [
+        f"{folder / 'relations.csv'}:2:6: source 'ft-2024-deal' is no id of sources.csv: read as a source of that title"
+    ]
+
+
+def test_titles_of_sources_are_read_as_titles_without_a_warning(tmp_path):
+    relations = (
+        "subject,relation,object,start,status,source\n"
+        "lab,buys_compute_from,cloud,2024,confirmed,Financial Times; Reuters\n"
+        "cloud,competes_with,lab,2024,reported,reuters\n"  # lower case, no '-' or '_', close to no id: a title
+    )
+    graph, messages = ingest_warnings(write_sheet(tmp_path / "s", relations))
+    assert messages == []
+    assert titles(graph) == [
+        "Financial Times", "Lab signs with Cloud (fictional)", "Reuters", "reuters",
+    ]
+
+
+def test_without_sources_csv_a_source_that_reads_as_an_id_is_a_title_without_a_warning(tmp_path):
+    relations = "subject,relation,object,start,status,source\nlab,buys_compute_from,cloud,2024,confirmed,ft-2024-deal\n"
+    graph, messages = ingest_warnings(write_sheet(tmp_path / "s", relations, sources=None))
+    assert messages == [] and titles(graph) == ["ft-2024-deal"]
+
+
+def test_the_ingest_summary_counts_the_warning_of_a_mistyped_source_id(invoke, tmp_path):
+    relations = "subject,relation,object,start,status,source\nlab,buys_compute_from,cloud,2024,confirmed,wire-stroy\n"
+    folder = write_sheet(tmp_path / "s", relations)
+    result = invoke("ingest", folder, "-o", tmp_path / "out.ttl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"Warning: {folder / 'relations.csv'}:2:6: source 'wire-stroy' is no id of sources.csv: "
+        "read as a source of that title (did you mean wire-story?)\n"
+    )
+    assert f"Read 2 entities, 1 claim, 3 sources (1 warning) from {folder}\n" in result.stderr
 
 
 # --- sources in the outputs: title, else URL, else IRI --------------------------------------------

@@ -10,6 +10,7 @@ from kg.backends.open import as_backend
 from kg.claims import ClaimRecord, claims_involving, value_text
 from kg.entities import label_of, resolve_entity, resolve_ref, short_id
 from kg.identity import Identity
+from kg.sparql import known_agents
 from kg.vocab import DCTERMS_DESCRIPTION, KG
 
 #: What describe tells of an entity itself, besides its types and description.
@@ -75,7 +76,11 @@ def entity_graph(backend, ref: str) -> tuple[URIRef, Graph]:
 
 
 def resolve_in(backend, ref: str) -> URIRef:
-    """The IRI ``ref`` names (``kg.entities.resolve_ref``), asked of the backend rather than of a copy."""
+    """The IRI ``ref`` names (``kg.entities.resolve_ref``), asked of the backend rather than of a copy.
+
+    One that names nothing is an error suggesting close agent ids (``kg.sparql.known_agents``: an
+    endpoint is asked for a bounded number of them).
+    """
     backend = as_backend(backend)
     if backend.name == "memory":
         return resolve_entity(backend.to_graph(), ref)
@@ -86,7 +91,7 @@ def resolve_in(backend, ref: str) -> URIRef:
     def labelled():
         return backend.select("SELECT ?node ?label WHERE { ?node <http://www.w3.org/2000/01/rdf-schema#label> ?label }")[1]
 
-    return resolve_ref(ref, exists, labelled)
+    return resolve_ref(ref, exists, labelled, lambda: known_agents(backend))
 
 
 def describe_entity(graph: Graph, ref: str, identity: Identity | None = None) -> EntityDescription:

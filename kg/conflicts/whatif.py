@@ -11,7 +11,6 @@ compared by ``Finding.identity`` (the rule and its key entities).
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from os import PathLike
 from dataclasses import replace
@@ -25,7 +24,7 @@ from kg.conflicts.model import Assumption, Finding, WhatIf
 from kg.conflicts.pack import Rule
 from kg.dates import date_bound
 from kg.derive import Reading, claim_states
-from kg.entities import is_iri, short_id
+from kg.entities import closest_ids, is_iri, short_id
 from kg.errors import KgWarning, UsageError, arg
 from kg.identity import Identity
 from kg.io.sheets.assume import AssumedRow, AssumptionRows, assumptions_graph
@@ -126,9 +125,7 @@ def _entities(backend, ids: set[str]):
             agents = [row[0] for row in backend.select(_AGENTS_QUERY)[1] if row[0] is not None]
             labels = backend.labels(agents)
             known.extend(sorted((short_id(agent), labels.get(agent, "")) for agent in agents))
-        by_label = [agent_id for agent_id, label in known if label.casefold() == text.casefold()]
-        by_id = difflib.get_close_matches(text, [agent_id for agent_id, _ in known], n=3, cutoff=0.6)
-        close = list(dict.fromkeys(by_label + by_id))[:3]
+        close = closest_ids(text, known, n=3, cutoff=0.6)
         return f"; known ids close to it: {', '.join(close)}" if close else ""
 
     return entities, close_to

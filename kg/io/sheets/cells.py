@@ -14,7 +14,7 @@ from typing import NamedTuple
 from rdflib import URIRef
 
 from kg.identifiers import IDENTIFIER_FORMS, IdentifierError, normalise_identifier
-from kg.vocab import DATA, KG
+from kg.vocab import AMOUNT_QUALIFIERS, DATA, KG
 
 SHARE_FORMS = "a number (51, 12.5), a range (25-50) or a bound (>25, >=25, <50, <=50), each with an optional %"
 _NUMBER = r"(\d+(?:\.\d+)?|\.\d+)\s*%?"
@@ -117,8 +117,6 @@ def affiliation_kind(relation: str, nature: str) -> URIRef:
 
 # --- money, capacity, stakes and half-years as analysts write them ----------------------------
 
-#: The qualifiers an amount may carry, as kg:amountQualifier holds them, and the words that say them.
-AMOUNT_QUALIFIERS = {"upTo": "up to", "about": "about", "atLeast": "at least"}
 _QUALIFIER_WORDS = {
     "up to": "upTo", "about": "about", "approximately": "about", "approx.": "about", "approx": "about",
     "around": "about", "~": "about", "c.": "about", "at least": "atLeast",

@@ -88,7 +88,8 @@ def _ingest(rows, title: str) -> Graph:
     cited: list[Source] = []
     relation_rows = rows(RELATION_SHEET, problems)
     if relation_rows is not None:
-        checker = RelationChecker(entities, sources, title, problems, entities_complete=entity_rows is not None)
+        checker = RelationChecker(entities, sources, title, problems, entities_complete=entity_rows is not None,
+                                  sources_file=None if source_sheet is None else Path(source_sheet.name).name)
         claims = checker.claims(relation_rows)
         cited = [source for iri, source in checker.cited.items() if iri not in {s.iri for s in sources.values()}]
     if problems:

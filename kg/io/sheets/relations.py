@@ -11,6 +11,7 @@ from typing import Iterable
 from rdflib import RDF, RDFS, Literal, URIRef
 
 from kg.dates import date_bound, date_literal
+from kg.entities import closest_ids, did_you_mean
 from kg.errors import KgWarning
 from kg.io.sheets.cells import (
     PERIOD_FORMS,
@@ -39,6 +40,8 @@ from kg.io.sheets.spec import (
 from kg.vocab import CLAIM, KG, SHARE_PROPERTIES, STAGE_IRIS, STATUS_IRIS
 
 DEFAULT_STATUS = "reported"
+_ID_LIKE = re.compile(r"[a-z0-9][a-z0-9._\-]*")  # a source title that reads as a sources.csv id (with a '-' or '_')
+_MORE_LINES = 5  # the other lines a warning names of a title that may be a mistyped id
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
@@ -46,10 +49,15 @@ class RelationChecker:
     """Turns relations.csv rows into claims, reporting each bad cell."""
 
     def __init__(self, entities: dict[str, Entity], sources: dict[str, Source], sheet: str,
-                 problems: Problems, *, entities_complete: bool) -> None:
+                 problems: Problems, *, entities_complete: bool, sources_file: str | None = None) -> None:
         self.entities, self.sources, self.sheet, self.problems = entities, sources, sheet, problems
         self.entities_complete = entities_complete
+        self.sources_file = sources_file  # the sources.csv (or worksheet) of the sheet, None when it has none
         self.cited: dict[URIRef, Source] = {}
+        # A title in `source` that may be a mistyped id -> [its first cell, hint, first line, other lines, more]
+        self.titles_like_ids: dict[str, list] = {}
+        self._source_ids: list | None = None
+        self._entity_names: list | None = None
         self.ranges, self.supers, _, self.labels = ontology_terms()
 
     def claims(self, rows: Iterable[Row]) -> list[Claim]:
@@ -88,6 +96,7 @@ class RelationChecker:
                 claim_id = f"{base}-{number}"
             taken.add(claim_id)
             claim.iri = CLAIM[claim_id]
+        self._warn_titles_like_ids()
         return [*by_id.values(), *(claim for _, claim in unnamed)]
 
     @staticmethod
@@ -143,15 +152,9 @@ class RelationChecker:
 
     def _suggest(self, text: str) -> str:
         """``(did you mean microsoft?)``: an id whose id or name is close to ``text`` (any case)."""
-        if not hasattr(self, "_names"):
-            self._names = {}
-            for entity_id, entity in self.entities.items():
-                self._names.setdefault(entity_id.lower(), entity_id)
-                self._names.setdefault(entity.row["name"].lower(), entity_id)
-        key = text.lower()
-        found = self._names.get(key) or next(
-            (self._names[m] for m in difflib.get_close_matches(key, list(self._names), n=1, cutoff=0.8)), None)
-        return f" (did you mean {found}?)" if found else ""
+        if self._entity_names is None:
+            self._entity_names = [(entity_id, entity.row["name"]) for entity_id, entity in self.entities.items()]
+        return did_you_mean(closest_ids(text, self._entity_names, n=1))
 
     def _check_role(self, row: Row, column: str, entity: Entity, role: URIRef, relation: Relation) -> None:
         needed = self.ranges[role]
@@ -318,10 +321,48 @@ class RelationChecker:
                     return None
                 sources.append(self._cite(URIRef(name), ""))
             else:
+                self._note_title(row, name)
                 sources.append(self._cite(text_source_iri(name), name))
         if status is None:
             return None
         return [Attestation(source, status, given_line) for source in dict.fromkeys(sources)]
+
+    def _note_title(self, row: Row, name: str) -> None:
+        """A `source` cell (or part) read as a title: kept for a warning if it may be a mistyped sources.csv id,
+        close to one or reading as one (lower case, no blank, a '-' or '_'). Other titles
+        (``Financial Times``) are what they look like."""
+        if self.sources_file is None:
+            return
+        flagged = self.titles_like_ids.get(name)
+        if flagged is None:
+            if text_source_iri(name) in self.cited:  # seen before, and not flagged
+                return
+            if self._source_ids is None:
+                self._source_ids = [(source_id, None) for source_id in self.sources if not is_url(source_id)]
+            close = closest_ids(name, self._source_ids, n=1, cutoff=0.8)
+            if close or (_ID_LIKE.fullmatch(name) and re.search(r"[-_]", name)):
+                where = f"{row.file}:{row.line}:{row.columns.get('source', 1)}"
+                self.titles_like_ids[name] = [where, did_you_mean(close), row.line, [], 0]
+        elif row.line != flagged[2] and row.line not in flagged[3]:
+            if len(flagged[3]) < _MORE_LINES:
+                flagged[3].append(row.line)
+            else:
+                flagged[4] += 1
+
+    def _warn_titles_like_ids(self) -> None:
+        """One warning for each title ``_note_title`` kept, at its first cell, with the other lines it is on;
+        none when the sheet has errors (nothing is read, and a sources.csv row in error is no id)."""
+        if self.problems:
+            self.titles_like_ids.clear()
+            return
+        for name, (where, hint, _, lines, more) in self.titles_like_ids.items():
+            also = f"; also on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}" if lines else ""
+            also += f" and {more} more" if more else ""
+            warnings.warn(
+                f"{where}: source {name!r} is no id of {self.sources_file}: read as a source of that title{hint}{also}",
+                KgWarning, stacklevel=3,
+            )
+        self.titles_like_ids.clear()
 
     def _cite(self, iri: URIRef, title: str) -> URIRef:
         """A source named in a row rather than in sources.csv: a URL, or a title (the sheet's own, when blank)."""
