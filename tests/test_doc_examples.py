@@ -6,6 +6,7 @@ A page's examples run in order, in a folder of their own, through a shell with t
 - in a ``console`` or ``text`` block, each ``$ kg ...`` line is run and the lines after it are
   what it prints: each shown line must be printed, in order; a line ``…`` skips any number of
   printed lines, and a line ending in ``…`` matches a printed line that starts with the rest;
+  the command must exit 0, or 2 when the page shows it printing an ``Error:`` line;
 - in a ``sh`` or ``bash`` block, each line that starts with ``kg `` is run and must exit 0;
 - a ``python`` block runs as a script and must succeed;
 - a paragraph ``` `path`: ``` just before a block makes the reader write that file first.
@@ -219,7 +220,8 @@ def test_every_command_example_runs_and_prints_what_the_page_shows(page, tmp_pat
             continue
         result = _run(tmp_path, step.command.replace(OXIGRAPH_SERVER, server) if server else step.command)
         where = f"{step.page}:{step.line}: {step.command}"
-        assert result.returncode == 0, f"{where}\nexit {result.returncode}\n{result.stderr}{result.stdout}"
+        expected = 2 if step.shown and any(line.startswith("Error:") for line in step.shown) else 0  # an error shown on purpose
+        assert result.returncode == expected, f"{where}\nexit {result.returncode}\n{result.stderr}{result.stdout}"
         assert "Traceback" not in result.stderr, where
         if step.shown:
             # the console shows what a terminal shows: kg's messages on stderr come after its output here
