@@ -6,7 +6,6 @@ tooltips, CSV export) reads it through ``read_claim`` so they agree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
@@ -16,7 +15,7 @@ from rdflib.namespace import DCTERMS
 
 from kg.entities import label_of, local_name
 from kg.errors import InputError
-from kg.vocab import AMOUNT_QUALIFIERS, CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType, claim_verb
+from kg.vocab import AMOUNT_QUALIFIERS, CLAIM_KIND_NAMES, CLAIM_TYPES, DCTERMS_TITLE, KG, STATUS_NAMES, ClaimType, claim_verb
 
 #: What a claim may say beyond its parties and dates, as a person reads it, in this order: an amount's
 #: qualifier first, so that the lines read as one says it (up to / 2000000000 / USD).
@@ -89,13 +88,12 @@ class ClaimRecord:
     attestations: tuple[Attestation, ...] = field(default_factory=tuple)
     note: str | None = None
     qualities: tuple[tuple[str, str], ...] = ()  # (what, value as text) in the order of QUALITIES
+    kinds: tuple[str, ...] = ()  # sorted: an affiliation's or a rivalry's kinds: board_seat, officer, market, legal...
 
     @property
     def verb(self) -> str:
         """"works for", "sits on the board of", "feuds with"...: the claim's kinds, from its qualities."""
-        names = [re.sub(r"(?<=[a-z])(?=[A-Z])| ", "_", value).lower() for what, value in self.qualities if what in ("affiliation", "kind")]
-        kinds = {name.removesuffix("_rivalry") for name in names}  # "board seat" or BoardSeat -> board_seat
-        return claim_verb(self.type, kinds)
+        return claim_verb(self.type, self.kinds)
 
 
 def claim_type_of(graph: Graph, node: Node) -> ClaimType | None:
@@ -138,6 +136,12 @@ def read_claim(graph: Graph, node: Node) -> ClaimRecord:
             if (value := graph.value(node, prop)) is not None
         )
         + ((("share (%)", share),) if (share := share_text(graph, node)) else ()),
+        kinds=tuple(sorted({
+            CLAIM_KIND_NAMES[kind]
+            for prop in (KG.affiliationKind, KG.rivalryKind)
+            for kind in graph.objects(node, prop)
+            if kind in CLAIM_KIND_NAMES
+        })),
     )
 
 

@@ -172,9 +172,14 @@ def _sandbox(folder: Path, page: str) -> None:
         _run(folder, "kg synth --orgs 300 --seed 1 -o industry.nt")
 
 
+def _env(*first: Path) -> dict:
+    """The environment the examples run in: the installed kg (and ``first``) first on PATH, 100 columns."""
+    path = os.pathsep.join([*map(str, first), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "COLUMNS": "100", "PATH": path}
+
+
 def _run(folder: Path, command: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "100", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(["bash", "-c", command], cwd=folder, env=_env(), capture_output=True, text=True, timeout=600)
 
 
 def shows(printed: list[str], shown: list[str]) -> str | None:
@@ -259,7 +264,7 @@ def test_the_nightly_job_mails_new_findings_and_says_when_it_cannot_run(tmp_path
     bin_dir.mkdir()
     (bin_dir / "mail").write_text('#!/bin/sh\n{ echo "mail $*"; cat; } >> "$(dirname "$0")/../mailbox"\n', encoding="utf-8")
     (bin_dir / "mail").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = _env(bin_dir)
 
     def nightly() -> int:
         return subprocess.run(["sh", str(tmp_path / "nightly.sh")], env=env, capture_output=True, text=True, timeout=600).returncode
